@@ -2,10 +2,10 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   entry: {
-    'index': 'src/index.ts',
+    index: 'src/index.ts',
     'testing/index': 'src/testing/index.ts',
-    'eval/index': 'src/eval/index.ts'
-},
+    'eval/index': 'src/eval/index.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

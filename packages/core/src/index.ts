@@ -1,1 +1,83 @@
-export {};
+/**
+ * @tinyllm/core: the provider-agnostic contract of tinyllm.
+ *
+ * @packageDocumentation
+ */
+export {
+  type ErrorCode,
+  type TinyLLMErrorOptions,
+  TinyLLMError,
+  abortedError,
+  errorCodes,
+  isAbortError,
+  redactSecrets,
+  throwIfAborted,
+  toTinyLLMError,
+} from './errors';
+export {
+  type AssistantMessage,
+  type ChatRequest,
+  type ChatResponse,
+  type FinishReason,
+  type InvalidToolCall,
+  type JsonSchema,
+  type JsonValue,
+  type Message,
+  type SamplingOptions,
+  type SystemMessage,
+  type Timings,
+  type ToolCall,
+  type ToolChoice,
+  type ToolDefinition,
+  type ToolMessage,
+  type Usage,
+  type UserMessage,
+  assistantMessageSchema,
+  chatRequestSchema,
+  chatResponseSchema,
+  finishReasonSchema,
+  invalidToolCallSchema,
+  jsonSchemaSchema,
+  messageSchema,
+  responseToMessage,
+  samplingOptionsSchema,
+  systemMessageSchema,
+  timingsSchema,
+  toolCallSchema,
+  toolChoiceSchema,
+  toolDefinitionSchema,
+  toolMessageSchema,
+  usageSchema,
+  userMessageSchema,
+} from './messages';
+export {
+  type CallOptions,
+  type ChatModel,
+  type ChatStream,
+  type ChatStreamEvent,
+  type ModelCapabilities,
+  type ProviderStreamEvent,
+  chatStreamEventSchema,
+  modelCapabilitiesSchema,
+} from './model';
+export {
+  type ChatModelSpec,
+  createChatStream,
+  defineChatModel,
+  parseChatRequest,
+} from './define-model';
+export {
+  type Tool,
+  type ToolExecutionContext,
+  type ToolOptions,
+  jsonSchemaToZod,
+  tool,
+  toToolDefinition,
+  validateToolArguments,
+} from './tools';
+export {
+  type TokenCounter,
+  estimatePromptTokens,
+  estimateTokens,
+  estimatingTokenCounter,
+} from './tokens';

@@ -1,0 +1,280 @@
+/**
+ * `defineChatModel()`: the one place where the contract's cross-cutting rules live, so every
+ * adapter gets them for free: request validation, prompt abort, exactly one `finish` event,
+ * timings, and usage estimation when the provider reports none.
+ */
+import { TinyLLMError, abortedError, toTinyLLMError } from './errors';
+import {
+  type ChatRequest,
+  type ChatResponse,
+  type FinishReason,
+  type InvalidToolCall,
+  type ToolCall,
+  type Usage,
+  chatRequestSchema,
+} from './messages';
+import type {
+  CallOptions,
+  ChatModel,
+  ChatStream,
+  ChatStreamEvent,
+  ModelCapabilities,
+  ProviderStreamEvent,
+} from './model';
+import { type TokenCounter, estimatePromptTokens, estimatingTokenCounter } from './tokens';
+import { formatZodPath } from './zod-utils';
+
+/** What an adapter provides to {@link defineChatModel}. */
+export interface ChatModelSpec {
+  provider: string;
+  modelId: string;
+  capabilities: ModelCapabilities;
+  /**
+   * Streams the provider's events. `signal` fires when the caller aborts or stops iterating:
+   * the adapter must then close its HTTP request or stop generation.
+   */
+  doStream(
+    request: ChatRequest,
+    options: { signal: AbortSignal },
+  ): AsyncIterable<ProviderStreamEvent>;
+  /** Counter used to estimate usage when the provider reports none. */
+  tokenCounter?: TokenCounter;
+  /** Skip zod validation of requests (the router validates once for all attempts). */
+  validateRequests?: boolean;
+}
+
+/** Validates a request, throwing `INVALID_REQUEST` that names the offending path. */
+export function parseChatRequest(
+  request: unknown,
+  context: { provider?: string; modelId?: string } = {},
+): ChatRequest {
+  const result = chatRequestSchema.safeParse(request);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = formatZodPath(issue.path);
+  throw new TinyLLMError({
+    code: 'INVALID_REQUEST',
+    message: `Invalid chat request at ${path || '(root)'}: ${issue.message}`,
+    path,
+    retryable: false,
+    ...context,
+    details: {
+      issues: result.error.issues.map((entry) => ({
+        path: formatZodPath(entry.path),
+        message: entry.message,
+      })),
+    },
+  });
+}
+
+/** Builds a {@link ChatModel} from a provider's streaming function. */
+export function defineChatModel(spec: ChatModelSpec): ChatModel {
+  const context = { provider: spec.provider, modelId: spec.modelId };
+  const stream = (request: ChatRequest, options: CallOptions = {}): ChatStream => {
+    const validated =
+      spec.validateRequests === false ? request : parseChatRequest(request, context);
+    return createChatStream({
+      ...context,
+      request: validated,
+      signal: options.signal,
+      tokenCounter: spec.tokenCounter,
+      source: (signal) => spec.doStream(validated, { signal }),
+    });
+  };
+  return {
+    provider: spec.provider,
+    modelId: spec.modelId,
+    capabilities: spec.capabilities,
+    stream,
+    chat: (request, options) => stream(request, options).finalResponse(),
+  };
+}
+
+interface ChatStreamInit {
+  provider: string;
+  modelId: string;
+  request: ChatRequest;
+  signal: AbortSignal | undefined;
+  tokenCounter: TokenCounter | undefined;
+  source: (signal: AbortSignal) => AsyncIterable<ProviderStreamEvent>;
+}
+
+const now = (): number => performance.now();
+
+/** Wraps provider events into a {@link ChatStream} that honours the caller's signal. */
+export function createChatStream(init: ChatStreamInit): ChatStream {
+  const context = { provider: init.provider, modelId: init.modelId };
+  const startedAt = now();
+  let firstTokenAt: number | undefined;
+  let text = '';
+  let reasoning = '';
+  const toolCalls: ToolCall[] = [];
+  const invalidToolCalls: InvalidToolCall[] = [];
+  let usage: Usage | undefined;
+  let finishReason: FinishReason | undefined;
+  let started = false;
+  let settled: { response: ChatResponse } | { error: TinyLLMError } | undefined;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+
+  const finalize = (): ChatStreamEvent & { type: 'finish' } => {
+    const endedAt = now();
+    const counter = init.tokenCounter ?? estimatingTokenCounter;
+    const finalUsage: Usage =
+      usage ?? estimateUsage(init.request, text, reasoning, toolCalls, counter);
+    const timeToFirstTokenMs = firstTokenAt === undefined ? undefined : firstTokenAt - startedAt;
+    const generationMs = firstTokenAt === undefined ? 0 : endedAt - firstTokenAt;
+    const timings = {
+      timeToFirstTokenMs,
+      totalMs: endedAt - startedAt,
+      tokensPerSecond:
+        generationMs > 0 && finalUsage.outputTokens > 1
+          ? ((finalUsage.outputTokens - 1) * 1000) / generationMs
+          : undefined,
+    };
+    const reason: FinishReason = finishReason ?? (toolCalls.length > 0 ? 'tool-calls' : 'stop');
+    settled = {
+      response: {
+        text,
+        ...(reasoning ? { reasoning } : {}),
+        toolCalls,
+        invalidToolCalls,
+        finishReason: reason,
+        usage: finalUsage,
+        timings,
+        ...context,
+      },
+    };
+    return { type: 'finish', finishReason: reason, usage: finalUsage, timings };
+  };
+
+  async function* run(): AsyncGenerator<ChatStreamEvent> {
+    const controller = new AbortController();
+    const callerSignal = init.signal;
+    let rejectAbort!: (error: TinyLLMError) => void;
+    const aborted = new Promise<never>((_, reject) => {
+      rejectAbort = reject;
+    });
+    aborted.catch(() => {});
+    const onAbort = (): void => {
+      controller.abort(callerSignal?.reason);
+      rejectAbort(abortedError(callerSignal, context));
+    };
+    if (callerSignal?.aborted) throw abortedError(callerSignal, context);
+    callerSignal?.addEventListener('abort', onAbort, { once: true });
+    let iterator: AsyncIterator<ProviderStreamEvent> | undefined;
+    try {
+      iterator = init.source(controller.signal)[Symbol.asyncIterator]();
+      while (true) {
+        // Racing each step with the abort promise makes abort prompt even when the provider is
+        // blocked on I/O; the provider is told through `controller.signal` and cleans up.
+        const step = await Promise.race([iterator.next(), aborted]);
+        if (step.done) break;
+        const event = step.value;
+        switch (event.type) {
+          case 'text-delta':
+            if (event.text.length === 0) continue;
+            firstTokenAt ??= now();
+            text += event.text;
+            yield event;
+            break;
+          case 'reasoning-delta':
+            if (event.text.length === 0) continue;
+            firstTokenAt ??= now();
+            reasoning += event.text;
+            yield event;
+            break;
+          case 'tool-call':
+            firstTokenAt ??= now();
+            toolCalls.push(event.toolCall);
+            yield event;
+            break;
+          case 'tool-call-error':
+            firstTokenAt ??= now();
+            invalidToolCalls.push(event.invalidToolCall);
+            yield event;
+            break;
+          case 'usage':
+            usage = event.usage;
+            yield event;
+            break;
+          case 'finish':
+            finishReason = event.finishReason;
+            if (event.usage) usage = event.usage;
+            break;
+        }
+      }
+      if (callerSignal?.aborted) throw abortedError(callerSignal, context);
+      yield finalize();
+    } catch (error) {
+      if (callerSignal?.aborted) throw abortedError(callerSignal, context);
+      throw toTinyLLMError(error, { code: 'GENERATION_FAILED', ...context });
+    } finally {
+      callerSignal?.removeEventListener('abort', onAbort);
+      if (!controller.signal.aborted && !settled) controller.abort();
+      // Do not await: a generator suspended in an await cannot return until that await settles.
+      void iterator?.return?.()?.then(
+        () => {},
+        () => {},
+      );
+    }
+  }
+
+  let generator: AsyncGenerator<ChatStreamEvent> | undefined;
+  const iterate = async function* (): AsyncGenerator<ChatStreamEvent> {
+    generator = run();
+    try {
+      for await (const event of generator) yield event;
+    } catch (error) {
+      settled ??= { error: error as TinyLLMError };
+      throw error;
+    } finally {
+      if (!settled) settled = { error: abortedError(undefined, context) };
+      resolveDone();
+    }
+  };
+
+  return {
+    [Symbol.asyncIterator]() {
+      if (started)
+        throw new TinyLLMError({
+          code: 'INVALID_REQUEST',
+          message: 'A chat stream can be iterated only once.',
+          ...context,
+        });
+      started = true;
+      return iterate();
+    },
+    async finalResponse() {
+      if (!started) {
+        started = true;
+        try {
+          for await (const _ of iterate()) {
+            // consume
+          }
+        } catch {
+          // reported through `settled` below
+        }
+      }
+      await done;
+      if (settled && 'response' in settled) return settled.response;
+      throw settled?.error ?? abortedError(undefined, context);
+    },
+  };
+}
+
+function estimateUsage(
+  request: ChatRequest,
+  text: string,
+  reasoning: string,
+  toolCalls: ToolCall[],
+  counter: TokenCounter,
+): Usage {
+  const inputTokens = estimatePromptTokens(request.messages, request.tools, counter);
+  let outputTokens = counter.countTokens(text) + counter.countTokens(reasoning);
+  for (const call of toolCalls)
+    outputTokens += counter.countTokens(call.name + JSON.stringify(call.arguments)) + 4;
+  return { inputTokens, outputTokens, totalTokens: inputTokens + outputTokens, estimated: true };
+}
