@@ -81,3 +81,4 @@ export {
   estimateTokens,
   estimatingTokenCounter,
 } from './tokens';
+export { type FirstTokenEvent, type ModelHooks, type RequestStartEvent, type UsageEvent, usageEventSchema } from './hooks-types';
