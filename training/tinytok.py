@@ -93,7 +93,7 @@ class ByteBPE:
             if not pairs:
                 break
             # deterministic: highest count, then lexicographic
-            best, cnt = max(pairs.items(), key=lambda kv: (kv[1], tuple(-ord(c) for c in kv[0][0] + "\x00" + kv[0][1])))
+            best, cnt = min(pairs.items(), key=lambda kv: (-kv[1], kv[0]))
             if cnt < min_freq:
                 break
             merges.append(best)
@@ -113,8 +113,6 @@ class ByteBPE:
                 new_corpus.append((sym, f))
             corpus = new_corpus
         vocab = {}
-        for t in ADDED[:0]:
-            pass
         # ids: 256 byte symbols (in byte order), then merges, then added tokens
         for b in range(256):
             vocab[BYTE_ENCODER[b]] = len(vocab)

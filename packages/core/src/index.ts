@@ -82,3 +82,4 @@ export {
   estimatingTokenCounter,
 } from './tokens';
 export { type FirstTokenEvent, type ModelHooks, type RequestStartEvent, type UsageEvent, usageEventSchema } from './hooks-types';
+export { type ModelSettings, type ProviderId, modelSettingsSchema, providerIdSchema, providerIds } from './model-settings';
