@@ -86,7 +86,7 @@ export function defineChatModel(spec: ChatModelSpec): ChatModel {
     modelId: spec.modelId,
     capabilities: spec.capabilities,
     stream,
-    chat: (request, options) => stream(request, options).finalResponse(),
+    chat: async (request, options) => stream(request, options).finalResponse(),
   };
 }
 

@@ -118,6 +118,15 @@ export class TinyLLMError extends Error {
     return TinyLLMError.isInstance(value) && value.code === code;
   }
 
+  /** Node's `util.inspect` shows the redacted view, never the raw `cause` (which may echo secrets). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    const { name: _name, message: _message, ...fields } = this.toJSON();
+    const defined = Object.fromEntries(
+      Object.entries(fields).filter(([, value]) => value !== undefined),
+    );
+    return `${this.name} [${this.code}]: ${this.message} ${JSON.stringify(defined)}`;
+  }
+
   /** A serializable view with secrets redacted; `cause` is reduced to its name and message. */
   toJSON(): Record<string, unknown> {
     const cause = this.cause;

@@ -64,7 +64,12 @@ export interface ModelHooks {
   /** Called with the final response of a successful request. */
   onResponse?(event: { requestId: string; response: import('./messages').ChatResponse }): void;
   /** Called when a request fails (including aborts). */
-  onError?(event: { requestId: string; provider: string; modelId: string; error: import('./errors').TinyLLMError }): void;
+  onError?(event: {
+    requestId: string;
+    provider: string;
+    modelId: string;
+    error: import('./errors').TinyLLMError;
+  }): void;
   /** Called once per request, success or failure, with latency and tokens. */
   onUsage?(event: UsageEvent): void;
 }

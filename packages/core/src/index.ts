@@ -81,5 +81,35 @@ export {
   estimateTokens,
   estimatingTokenCounter,
 } from './tokens';
-export { type FirstTokenEvent, type ModelHooks, type RequestStartEvent, type UsageEvent, usageEventSchema } from './hooks-types';
-export { type ModelSettings, type ProviderId, modelSettingsSchema, providerIdSchema, providerIds } from './model-settings';
+export {
+  type FirstTokenEvent,
+  type ModelHooks,
+  type RequestStartEvent,
+  type UsageEvent,
+  usageEventSchema,
+} from './hooks-types';
+export {
+  type ModelSettings,
+  type ProviderId,
+  modelSettingsSchema,
+  providerIdSchema,
+  providerIds,
+} from './model-settings';
+export {
+  type ToolLoopEvent,
+  type ToolLoopOptions,
+  type ToolLoopResult,
+  type ToolLoopStep,
+  type ToolResult,
+  runTools,
+  streamTools,
+} from './tool-loop';
+export {
+  type HermesEvent,
+  type HermesParseResult,
+  type HermesParserOptions,
+  HermesToolCallParser,
+  createToolCallId,
+  normalizeToolCallPayload,
+  parseHermesText,
+} from './parser';
