@@ -67,6 +67,7 @@ export {
   parseChatRequest,
 } from './define-model';
 export {
+  type AnyTool,
   type Tool,
   type ToolExecutionContext,
   type ToolOptions,

@@ -7,7 +7,7 @@ import { TinyLLMError, abortedError, throwIfAborted, toTinyLLMError } from './er
 import type { ChatRequest, ChatResponse, Message, ToolCall, ToolMessage, Usage } from './messages';
 import { responseToMessage } from './messages';
 import type { ChatModel, ChatStreamEvent } from './model';
-import { type Tool, toToolDefinition, validateToolArguments } from './tools';
+import { type AnyTool, type Tool, toToolDefinition, validateToolArguments } from './tools';
 
 /** The outcome of one tool call. */
 export interface ToolResult {
@@ -40,8 +40,8 @@ export type ToolLoopEvent =
 export interface ToolLoopOptions {
   /** Tools available to the model, by list or by name. */
   tools:
-    | ReadonlyArray<Tool<never, unknown> | Tool>
-    | Readonly<Record<string, Tool<never, unknown> | Tool>>;
+    | ReadonlyArray<AnyTool>
+    | Readonly<Record<string, AnyTool>>;
   /**
    * Executes calls to tools that have no `execute` of their own (e.g. tools run by the UI).
    * Receives validated arguments.
@@ -69,10 +69,10 @@ export interface ToolLoopResult {
   stoppedBy: 'answer' | 'max-steps';
 }
 
-function toolMap(tools: ToolLoopOptions['tools']): Map<string, Tool<never, unknown> | Tool> {
+function toolMap(tools: ToolLoopOptions['tools']): Map<string, AnyTool> {
   const entries = Array.isArray(tools)
-    ? (tools as Array<Tool<never, unknown> | Tool>).map((entry) => [entry.name, entry] as const)
-    : Object.values(tools as Record<string, Tool>).map((entry) => [entry.name, entry] as const);
+    ? (tools as AnyTool[]).map((entry) => [entry.name, entry] as const)
+    : Object.values(tools as Record<string, AnyTool>).map((entry) => [entry.name, entry] as const);
   return new Map(entries);
 }
 
@@ -84,7 +84,7 @@ function stringifyResult(value: unknown): string {
 
 async function executeToolCall(
   toolCall: ToolCall,
-  tools: Map<string, Tool<never, unknown> | Tool>,
+  tools: Map<string, AnyTool>,
   options: ToolLoopOptions,
   signal: AbortSignal,
 ): Promise<ToolResult> {

@@ -28,6 +28,13 @@ export interface Tool<Args = Record<string, unknown>, Result = unknown> {
   readonly execute?: (args: Args, context: ToolExecutionContext) => Result | Promise<Result>;
 }
 
+/**
+ * A tool of any argument type, for collections of tools. (`Tool<Args>` is contravariant in
+ * `Args` through `execute`, so a list of differently typed tools needs this wider type.)
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the variance escape hatch described above
+export type AnyTool = Tool<any, any>;
+
 /** Options of {@link tool}. */
 export interface ToolOptions<Schema extends z.ZodType | JsonSchema, Result> {
   name: string;
@@ -102,7 +109,7 @@ export function jsonSchemaToZod(schema: JsonSchema, toolName?: string): z.ZodTyp
 }
 
 /** The definition sent to the model. */
-export function toToolDefinition(value: Tool<never, unknown> | Tool): ToolDefinition {
+export function toToolDefinition(value: AnyTool): ToolDefinition {
   return {
     name: value.name,
     ...(value.description === undefined ? {} : { description: value.description }),
