@@ -8,18 +8,27 @@ import { resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const [task = 'test:all', ...rest] = process.argv.slice(2);
-const wanted = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
+const wanted = JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')).packageManager.split(
+  '@',
+)[1];
 
 function installedPnpm() {
   try {
-    return execFileSync('pnpm', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('pnpm', ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return undefined;
   }
 }
 const pnpm = installedPnpm() === wanted ? ['pnpm'] : ['npx', '--yes', `pnpm@${wanted}`];
 // onnxruntime-node must not download CUDA binaries (its CPU binaries ship in the package).
-const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_onnxruntime_node_install: 'skip' };
+const env = {
+  ...process.env,
+  ONNXRUNTIME_NODE_INSTALL: 'skip',
+  npm_config_onnxruntime_node_install: 'skip',
+};
 
 function pnpmRun(args) {
   const [command, ...prefix] = pnpm;

@@ -38,8 +38,18 @@ for (const name of readdirSync(packagesDir).sort()) {
     if (subpath === './package.json') continue;
     const specifier = manifest.name + subpath.slice(1);
     // A fresh Node process per check, resolving from the package folder like a consumer.
-    run(`loads ${specifier} (require)`, process.execPath, ['-e', `require(${JSON.stringify(specifier)})`], dir);
-    run(`loads ${specifier} (import)`, process.execPath, ['--input-type=module', '-e', `await import(${JSON.stringify(specifier)})`], dir);
+    run(
+      `loads ${specifier} (require)`,
+      process.execPath,
+      ['-e', `require(${JSON.stringify(specifier)})`],
+      dir,
+    );
+    run(
+      `loads ${specifier} (import)`,
+      process.execPath,
+      ['--input-type=module', '-e', `await import(${JSON.stringify(specifier)})`],
+      dir,
+    );
   }
   const hidden = `${manifest.name}/dist/index.js`;
   try {
@@ -47,7 +57,8 @@ for (const name of readdirSync(packagesDir).sort()) {
     failures++;
     console.log(`  FAIL ${hidden} is importable but is not in "exports"`);
   } catch (error) {
-    if (error.code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') console.log(`  ok   ${hidden} is not importable`);
+    if (error.code === 'ERR_PACKAGE_PATH_NOT_EXPORTED')
+      console.log(`  ok   ${hidden} is not importable`);
     else {
       failures++;
       console.log(`  FAIL ${hidden}: unexpected ${error.code}`);

@@ -8,7 +8,11 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const workspaceDirs = ['packages', 'examples']
-  .flatMap((group) => (existsSync(join(root, group)) ? readdirSync(join(root, group)).map((name) => join(root, group, name)) : []))
+  .flatMap((group) =>
+    existsSync(join(root, group))
+      ? readdirSync(join(root, group)).map((name) => join(root, group, name))
+      : [],
+  )
   .filter((dir) => existsSync(join(dir, 'package.json')));
 const reportPath = (dir) => join(dir, '.vitest-report.json');
 for (const dir of workspaceDirs) rmSync(reportPath(dir), { force: true });
@@ -17,7 +21,19 @@ const steps = [
   ['build', ['turbo', 'run', 'build']],
   ['lint', ['biome', 'check', '.']],
   ['typecheck', ['turbo', 'run', 'typecheck']],
-  ['test', ['turbo', 'run', 'test', '--concurrency=1', '--', '--reporter=default', '--reporter=json', '--outputFile.json=.vitest-report.json']],
+  [
+    'test',
+    [
+      'turbo',
+      'run',
+      'test',
+      '--concurrency=1',
+      '--',
+      '--reporter=default',
+      '--reporter=json',
+      '--outputFile.json=.vitest-report.json',
+    ],
+  ],
   ['package checks', ['node', 'scripts/check-packages.mjs']],
   ['docs', ['typedoc']],
 ];
@@ -42,5 +58,7 @@ for (const dir of workspaceDirs) {
 }
 if (failedSteps.length > 0) console.log(`\nfailed steps: ${failedSteps.join(', ')}`);
 // A failed non-test step counts as a failure in the closing line, so it cannot read green.
-console.log(`\n${passed} passed, ${failed + failedSteps.filter((step) => step !== 'test').length} failed, ${skipped} skipped`);
+console.log(
+  `\n${passed} passed, ${failed + failedSteps.filter((step) => step !== 'test').length} failed, ${skipped} skipped`,
+);
 process.exit(failedSteps.length > 0 || failed > 0 ? 1 : 0);

@@ -1,1 +1,18 @@
-export {};
+/**
+ * `@tinyllm/core/eval`: evaluate tool-use models with the real tool loop.
+ *
+ * @packageDocumentation
+ */
+export { evaluateArithmetic } from './arithmetic';
+export {
+  type ArgumentMatch,
+  type EvaluateToolUseOptions,
+  type ToolUseCase,
+  type ToolUseCaseResult,
+  type ToolUseMetrics,
+  argumentMatchSchema,
+  evaluateToolUse,
+  formatToolUseMetrics,
+  parseToolUseCases,
+  toolUseCaseSchema,
+} from './evaluate';

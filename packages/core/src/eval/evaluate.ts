@@ -1,0 +1,270 @@
+/**
+ * `evaluateToolUse()`: scores a tool-use model on a set of cases by running the real tool
+ * loop: does it pick the right tool, fill the arguments, answer with the result, and stay
+ * quiet (no tool) when no tool applies? Works with any {@link ChatModel}.
+ */
+import { z } from 'zod';
+import { TinyLLMError } from '../errors';
+import { messageSchema } from '../messages';
+import type { ChatModel } from '../model';
+import { runTools, type ToolLoopResult } from '../tool-loop';
+import type { AnyTool } from '../tools';
+import { evaluateArithmetic } from './arithmetic';
+
+/** How an expected argument is compared with the model's. */
+export const argumentMatchSchema = z.enum(['exact', 'case-insensitive', 'numeric', 'numeric-eval']);
+export type ArgumentMatch = z.infer<typeof argumentMatchSchema>;
+
+/** One evaluation case (one line of an eval JSONL file). */
+export const toolUseCaseSchema = z.object({
+  id: z.string(),
+  messages: z.array(messageSchema).min(1),
+  expected: z.object({
+    /** The tool the model should call first, or null when no tool applies. */
+    tool: z.string().nullable(),
+    arguments: z.record(z.string(), z.unknown()).optional(),
+    /** Per-argument comparison; default `exact` (numbers compared with a 1e-6 tolerance). */
+    match: z.record(z.string(), argumentMatchSchema).optional(),
+    /** Substrings the final answer must contain (case-insensitive). */
+    answerIncludes: z.array(z.string()).optional(),
+  }),
+});
+export type ToolUseCase = z.infer<typeof toolUseCaseSchema>;
+
+/** Metrics, in the snake_case shape the registry stores as evaluation metrics. */
+export interface ToolUseMetrics {
+  /** Cases expecting a tool whose first call named that tool. */
+  tool_accuracy: number;
+  /** Cases expecting a tool whose first call had that tool and matching arguments. */
+  argument_accuracy: number;
+  /** Cases with `answerIncludes` whose final answer contained every expected substring. */
+  answer_accuracy: number;
+  /** Cases expecting no tool where the model called none and answered. */
+  no_tool_accuracy: number;
+  latency_p50_ms: number;
+  latency_p95_ms: number;
+  /** Output tokens per second of generation, over all model calls. */
+  tokens_per_second: number;
+  cases: number;
+  errors: number;
+}
+
+/** The outcome of one case. */
+export interface ToolUseCaseResult {
+  id: string;
+  expectedTool: string | null;
+  calledTool: string | null;
+  calledArguments?: Record<string, unknown>;
+  toolCorrect: boolean;
+  argumentsCorrect: boolean;
+  answerCorrect: boolean | undefined;
+  answer: string;
+  latencyMs: number;
+  outputTokens: number;
+  error?: { code: string; message: string };
+}
+
+/** Options of {@link evaluateToolUse}. */
+export interface EvaluateToolUseOptions {
+  /** Tools with implementations: the loop runs them for real. */
+  tools: readonly AnyTool[];
+  /** Max model calls per case (default 3: call, answer, and one spare). */
+  maxSteps?: number;
+  /** Max output tokens per model call (default 128). */
+  maxOutputTokens?: number;
+  /** Messages prepended to every case (e.g. a system prompt). */
+  systemPrompt?: string;
+  signal?: AbortSignal;
+  /** Called after each case, e.g. for a progress line. */
+  onCase?: (result: ToolUseCaseResult, index: number, total: number) => void;
+}
+
+function percentile(sorted: number[], fraction: number): number {
+  if (sorted.length === 0) return 0;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+function argumentMatches(expected: unknown, actual: unknown, match: ArgumentMatch): boolean {
+  switch (match) {
+    case 'case-insensitive':
+      return (
+        typeof expected === 'string' &&
+        typeof actual === 'string' &&
+        expected.trim().toLowerCase() === actual.trim().toLowerCase()
+      );
+    case 'numeric': {
+      const a = Number(expected);
+      const b = Number(actual);
+      return (
+        Number.isFinite(a) &&
+        Number.isFinite(b) &&
+        Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a))
+      );
+    }
+    case 'numeric-eval': {
+      const a = typeof expected === 'number' ? expected : evaluateArithmetic(String(expected));
+      const b = typeof actual === 'number' ? actual : evaluateArithmetic(String(actual));
+      return (
+        a !== undefined && b !== undefined && Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a))
+      );
+    }
+    default:
+      if (typeof expected === 'number') return argumentMatches(expected, actual, 'numeric');
+      return JSON.stringify(expected) === JSON.stringify(actual);
+  }
+}
+
+/**
+ * Runs every case through the tool loop and scores it.
+ *
+ * @example
+ * ```ts
+ * const { metrics } = await evaluateToolUse(model, cases, { tools: [calculator, getWeather] });
+ * console.log(metrics.tool_accuracy);
+ * ```
+ */
+export async function evaluateToolUse(
+  model: ChatModel,
+  cases: readonly ToolUseCase[],
+  options: EvaluateToolUseOptions,
+): Promise<{ metrics: ToolUseMetrics; results: ToolUseCaseResult[] }> {
+  const results: ToolUseCaseResult[] = [];
+  let generationMs = 0;
+  let generatedTokens = 0;
+  for (const [index, entry] of cases.entries()) {
+    const testCase = toolUseCaseSchema.parse(entry);
+    const messages = options.systemPrompt
+      ? [{ role: 'system' as const, content: options.systemPrompt }, ...testCase.messages]
+      : testCase.messages;
+    const startedAt = performance.now();
+    let loop: ToolLoopResult | undefined;
+    let failure: TinyLLMError | undefined;
+    try {
+      loop = await runTools(
+        model,
+        { messages, maxOutputTokens: options.maxOutputTokens ?? 128, temperature: 0 },
+        {
+          tools: options.tools,
+          maxSteps: options.maxSteps ?? 3,
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+      );
+    } catch (error) {
+      if (TinyLLMError.hasCode(error, 'ABORTED')) throw error;
+      failure = TinyLLMError.isInstance(error)
+        ? error
+        : new TinyLLMError({ code: 'GENERATION_FAILED', message: String(error), cause: error });
+    }
+    const latencyMs = performance.now() - startedAt;
+    for (const step of loop?.steps ?? []) {
+      const { timings, usage } = step.response;
+      generatedTokens += usage.outputTokens;
+      generationMs += timings.totalMs;
+    }
+    const firstCall = loop?.steps[0]?.response.toolCalls[0];
+    const expected = testCase.expected;
+    const calledTool = firstCall?.name ?? null;
+    const toolCorrect = calledTool === expected.tool;
+    const argumentsCorrect =
+      toolCorrect &&
+      expected.tool !== null &&
+      Object.entries(expected.arguments ?? {}).every(([key, value]) =>
+        argumentMatches(value, firstCall?.arguments[key], expected.match?.[key] ?? 'exact'),
+      );
+    const answer = loop?.stoppedBy === 'answer' ? loop.text.trim() : '';
+    const includes = expected.answerIncludes ?? [];
+    const answerCorrect =
+      includes.length === 0
+        ? expected.tool === null
+          ? answer.length > 0 && toolCorrect
+          : undefined
+        : includes.every((part) => answer.toLowerCase().includes(part.toLowerCase()));
+    const result: ToolUseCaseResult = {
+      id: testCase.id,
+      expectedTool: expected.tool,
+      calledTool,
+      ...(firstCall ? { calledArguments: firstCall.arguments } : {}),
+      toolCorrect,
+      argumentsCorrect,
+      answerCorrect,
+      answer,
+      latencyMs,
+      outputTokens: loop?.usage.outputTokens ?? 0,
+      ...(failure ? { error: { code: failure.code, message: failure.message } } : {}),
+    };
+    results.push(result);
+    options.onCase?.(result, index, cases.length);
+  }
+
+  const withTool = results.filter((result) => result.expectedTool !== null);
+  const withoutTool = results.filter((result) => result.expectedTool === null);
+  const answered = results.filter((result) => result.answerCorrect !== undefined);
+  const rate = (items: ToolUseCaseResult[], ok: (result: ToolUseCaseResult) => boolean): number =>
+    items.length === 0 ? 1 : items.filter(ok).length / items.length;
+  const latencies = results.map((result) => result.latencyMs).sort((a, b) => a - b);
+  return {
+    metrics: {
+      tool_accuracy: rate(withTool, (result) => result.toolCorrect),
+      argument_accuracy: rate(withTool, (result) => result.argumentsCorrect),
+      answer_accuracy: rate(answered, (result) => result.answerCorrect === true),
+      no_tool_accuracy: rate(
+        withoutTool,
+        (result) => result.toolCorrect && result.answer.length > 0,
+      ),
+      latency_p50_ms: percentile(latencies, 0.5),
+      latency_p95_ms: percentile(latencies, 0.95),
+      tokens_per_second: generationMs > 0 ? (generatedTokens * 1000) / generationMs : 0,
+      cases: results.length,
+      errors: results.filter((result) => result.error !== undefined).length,
+    },
+    results,
+  };
+}
+
+/** Parses eval cases from JSONL text, with a typed error naming the line. */
+export function parseToolUseCases(jsonl: string): ToolUseCase[] {
+  const cases: ToolUseCase[] = [];
+  for (const [index, line] of jsonl.split('\n').entries()) {
+    if (line.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (error) {
+      throw new TinyLLMError({
+        code: 'INVALID_REQUEST',
+        message: `Eval case line ${index + 1} is not valid JSON.`,
+        path: `line ${index + 1}`,
+        cause: error,
+      });
+    }
+    const parsed = toolUseCaseSchema.safeParse(value);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new TinyLLMError({
+        code: 'INVALID_REQUEST',
+        message: `Eval case line ${index + 1}: ${issue.path.join('.')}: ${issue.message}`,
+        path: `line ${index + 1}.${issue.path.join('.')}`,
+      });
+    }
+    cases.push(parsed.data);
+  }
+  return cases;
+}
+
+/** Formats metrics as a plain-text table. */
+export function formatToolUseMetrics(metrics: ToolUseMetrics): string {
+  const rows: Array<[string, string]> = [
+    ['tool_accuracy', metrics.tool_accuracy.toFixed(3)],
+    ['argument_accuracy', metrics.argument_accuracy.toFixed(3)],
+    ['answer_accuracy', metrics.answer_accuracy.toFixed(3)],
+    ['no_tool_accuracy', metrics.no_tool_accuracy.toFixed(3)],
+    ['latency_p50_ms', metrics.latency_p50_ms.toFixed(1)],
+    ['latency_p95_ms', metrics.latency_p95_ms.toFixed(1)],
+    ['tokens_per_second', metrics.tokens_per_second.toFixed(1)],
+    ['cases', String(metrics.cases)],
+    ['errors', String(metrics.errors)],
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n');
+}
