@@ -32,6 +32,8 @@ export const usageEventSchema = z.object({
   sessionId: z.string().optional(),
   /** App-provided tags. */
   tags: z.array(z.string()).optional(),
+  /** 1-based attempt number when the request ran through a router with retries/fallbacks. */
+  attempt: z.number().int().positive().optional(),
 });
 export type UsageEvent = z.infer<typeof usageEventSchema>;
 
@@ -47,6 +49,8 @@ export interface RequestStartEvent {
   toolCount: number;
   sessionId?: string;
   tags?: string[];
+  /** 1-based attempt number when the request ran through a router with retries/fallbacks. */
+  attempt?: number;
 }
 
 /** Emitted once, when the first content (text, reasoning or tool call) arrives. */

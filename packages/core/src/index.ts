@@ -114,3 +114,22 @@ export {
   normalizeToolCallPayload,
   parseHermesText,
 } from './parser';
+export { type HookName, type WithHooksOptions, withHooks } from './hooks';
+export {
+  type CooldownOptions,
+  type ModelSource,
+  type Router,
+  type RouterAttempt,
+  type RouterCallOptions,
+  type RouterFallbackEvent,
+  type RouterOptions,
+  type RouterRetryEvent,
+  createRouter,
+  defaultFallbackCodes,
+} from './router/router';
+export {
+  type RetryOptions,
+  type SleepFunction,
+  computeRetryDelay,
+  defaultRetryOptions,
+} from './router/backoff';
