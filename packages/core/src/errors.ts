@@ -129,7 +129,7 @@ export class TinyLLMError extends Error {
 
   /** A serializable view with secrets redacted; `cause` is reduced to its name and message. */
   toJSON(): Record<string, unknown> {
-    const cause = this.cause;
+    const cause = describeCause(this.cause);
     return {
       name: this.name,
       code: this.code,
@@ -141,14 +141,24 @@ export class TinyLLMError extends Error {
       status: this.status,
       path: this.path,
       details: this.details,
-      cause:
-        cause instanceof Error
-          ? { name: cause.name, message: redactSecrets(cause.message) }
-          : cause === undefined
-            ? undefined
-            : redactSecrets(String(cause)),
+      cause,
     };
   }
+}
+
+// Test runners and loggers sometimes hand us copies of errors without a prototype, where
+// `instanceof Error` is false and `String(value)` throws: describe by shape, never by coercion.
+function describeCause(cause: unknown): unknown {
+  if (cause === undefined || cause === null) return undefined;
+  if (typeof cause === 'object') {
+    const { name, message, code } = cause as { name?: unknown; message?: unknown; code?: unknown };
+    return {
+      name: typeof name === 'string' ? name : 'Error',
+      ...(typeof code === 'string' ? { code } : {}),
+      message: typeof message === 'string' ? redactSecrets(message) : '[object]',
+    };
+  }
+  return redactSecrets(String(cause));
 }
 
 /** Creates the ABORTED error thrown when a caller's signal fires. */
