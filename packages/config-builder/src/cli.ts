@@ -94,23 +94,36 @@ async function commandNew(args: string[]): Promise<number> {
     },
     strict: true,
   });
-  let builder = values.template === undefined ? ConfigBuilder.create() : ConfigBuilder.fromTemplate(values.template);
+  let builder =
+    values.template === undefined
+      ? ConfigBuilder.create()
+      : ConfigBuilder.fromTemplate(values.template);
   for (const assignment of values.set ?? []) {
     const equals = assignment.indexOf('=');
-    if (equals <= 0) throw new UsageError(`--set expects PATH=VALUE, e.g. training.lora_r=16; got "${assignment}".`);
-    builder = builder.setPath(assignment.slice(0, equals), parseValue(assignment.slice(equals + 1)));
+    if (equals <= 0)
+      throw new UsageError(
+        `--set expects PATH=VALUE, e.g. training.lora_r=16; got "${assignment}".`,
+      );
+    builder = builder.setPath(
+      assignment.slice(0, equals),
+      parseValue(assignment.slice(equals + 1)),
+    );
   }
   const result = builder.validate(validationOptions(values));
   printIssues(values.output ?? 'config', [...result.errors, ...result.warnings]);
   if (!result.valid) {
-    err(`Not written: ${plural(result.errors.length, 'error')}. Fix them with --set, or start from a --template.`);
+    err(
+      `Not written: ${plural(result.errors.length, 'error')}. Fix them with --set, or start from a --template.`,
+    );
     return 1;
   }
   const text = serializeConfig(builder.build(validationOptions(values)));
   if (values.output === undefined) process.stdout.write(text);
   else {
     await writeFile(values.output, text);
-    err(`Wrote ${values.output}${result.warnings.length > 0 ? ` (${plural(result.warnings.length, 'warning')})` : ''}.`);
+    err(
+      `Wrote ${values.output}${result.warnings.length > 0 ? ` (${plural(result.warnings.length, 'warning')})` : ''}.`,
+    );
   }
   return 0;
 }
@@ -214,18 +227,31 @@ async function commandTemplates(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' } } });
   const list = listTemplates();
   if (values.json) {
-    out(JSON.stringify(list.map(({ id, title, description }) => ({ id, title, description })), null, 2));
+    out(
+      JSON.stringify(
+        list.map(({ id, title, description }) => ({ id, title, description })),
+        null,
+        2,
+      ),
+    );
     return 0;
   }
-  for (const template of list) out(`${template.id.padEnd(16)} ${template.title}\n${' '.repeat(17)}${template.description}\n`);
+  for (const template of list)
+    out(`${template.id.padEnd(16)} ${template.title}\n${' '.repeat(17)}${template.description}\n`);
   return 0;
 }
 
-function validationOptions(values: { 'gpu-memory'?: string; 'gradient-checkpointing'?: boolean }): ValidationOptions {
+function validationOptions(values: {
+  'gpu-memory'?: string;
+  'gradient-checkpointing'?: boolean;
+}): ValidationOptions {
   const options: ValidationOptions = {};
   if (values['gpu-memory'] !== undefined) {
     const gb = Number(values['gpu-memory']);
-    if (!Number.isFinite(gb) || gb <= 0) throw new UsageError(`--gpu-memory expects a number of GB, e.g. 8; got "${values['gpu-memory']}".`);
+    if (!Number.isFinite(gb) || gb <= 0)
+      throw new UsageError(
+        `--gpu-memory expects a number of GB, e.g. 8; got "${values['gpu-memory']}".`,
+      );
     options.gpuMemoryGb = gb;
   }
   if (values['gradient-checkpointing'] === true) options.gradientCheckpointing = true;
@@ -242,7 +268,8 @@ function parseValue(text: string): unknown {
 
 function onePositional(positionals: string[], form: string): string {
   const [file] = positionals;
-  if (file === undefined || positionals.length > 1) throw new UsageError(`Expected one file: ${form}.`);
+  if (file === undefined || positionals.length > 1)
+    throw new UsageError(`Expected one file: ${form}.`);
   return file;
 }
 
@@ -250,7 +277,9 @@ async function readText(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new UsageError(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`);
+    throw new UsageError(
+      `Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+    );
   }
 }
 
@@ -299,14 +328,19 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       err(`tinyllm-config: ${(error as Error).message}\nRun "tinyllm-config --help" for usage.`);
       process.exitCode = 2;
     } else if (ConfigError.isInstance(error)) {
       for (const issue of error.issues) err(`error [${issue.code}] ${issue.message}`);
       process.exitCode = 2;
     } else {
-      err(`tinyllm-config: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      err(
+        `tinyllm-config: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
       process.exitCode = 70; // EX_SOFTWARE: a bug, not a user mistake
     }
   },
