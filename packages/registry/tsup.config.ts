@@ -2,10 +2,10 @@ import { defineConfig } from 'tsup';
 
 export default defineConfig({
   entry: {
-    'index': 'src/index.ts',
+    index: 'src/index.ts',
     'storage/json-file/index': 'src/storage/json-file/index.ts',
-    'storage/postgres/index': 'src/storage/postgres/index.ts'
-},
+    'storage/postgres/index': 'src/storage/postgres/index.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

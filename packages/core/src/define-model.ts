@@ -162,15 +162,18 @@ export function createChatStream(init: ChatStreamInit): ChatStream {
       controller.abort(callerSignal?.reason);
       rejectAbort(abortedError(callerSignal, context));
     };
-    if (callerSignal?.aborted) throw abortedError(callerSignal, context);
     callerSignal?.addEventListener('abort', onAbort, { once: true });
     let iterator: AsyncIterator<ProviderStreamEvent> | undefined;
     try {
+      if (callerSignal?.aborted) throw abortedError(callerSignal, context);
       iterator = init.source(controller.signal)[Symbol.asyncIterator]();
       while (true) {
         // Racing each step with the abort promise makes abort prompt even when the provider is
         // blocked on I/O; the provider is told through `controller.signal` and cleans up.
-        const step = await Promise.race([iterator.next(), aborted]);
+        // Without a caller signal there is nothing to race: skip the per-event Promise.race.
+        const step = callerSignal
+          ? await Promise.race([iterator.next(), aborted])
+          : await iterator.next();
         if (step.done) break;
         const event = step.value;
         switch (event.type) {
@@ -209,11 +212,19 @@ export function createChatStream(init: ChatStreamInit): ChatStream {
       if (callerSignal?.aborted) throw abortedError(callerSignal, context);
       yield finalize();
     } catch (error) {
-      if (callerSignal?.aborted) throw abortedError(callerSignal, context);
-      throw toTinyLLMError(error, { code: 'GENERATION_FAILED', ...context });
+      const typed = callerSignal?.aborted
+        ? abortedError(callerSignal, context)
+        : toTinyLLMError(error, { code: 'GENERATION_FAILED', ...context });
+      settled ??= { error: typed };
+      throw typed;
     } finally {
+      // A consumer that stops iterating early ends the request: tell the provider to stop.
+      if (!settled) {
+        settled = { error: abortedError(undefined, context) };
+        controller.abort();
+      }
+      resolveDone();
       callerSignal?.removeEventListener('abort', onAbort);
-      if (!controller.signal.aborted && !settled) controller.abort();
       // Do not await: a generator suspended in an await cannot return until that await settles.
       void iterator?.return?.()?.then(
         () => {},
@@ -221,20 +232,6 @@ export function createChatStream(init: ChatStreamInit): ChatStream {
       );
     }
   }
-
-  let generator: AsyncGenerator<ChatStreamEvent> | undefined;
-  const iterate = async function* (): AsyncGenerator<ChatStreamEvent> {
-    generator = run();
-    try {
-      for await (const event of generator) yield event;
-    } catch (error) {
-      settled ??= { error: error as TinyLLMError };
-      throw error;
-    } finally {
-      if (!settled) settled = { error: abortedError(undefined, context) };
-      resolveDone();
-    }
-  };
 
   return {
     [Symbol.asyncIterator]() {
@@ -245,13 +242,13 @@ export function createChatStream(init: ChatStreamInit): ChatStream {
           ...context,
         });
       started = true;
-      return iterate();
+      return run();
     },
     async finalResponse() {
       if (!started) {
         started = true;
         try {
-          for await (const _ of iterate()) {
+          for await (const _ of run()) {
             // consume
           }
         } catch {

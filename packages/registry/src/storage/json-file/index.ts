@@ -137,7 +137,8 @@ export function createJsonFileStorage(settings: JsonFileStorageSettings): Storag
     });
   }
 
-  const read = async <T>(query: (state: RecordState) => T): Promise<T> => query((await load()).state);
+  const read = async <T>(query: (state: RecordState) => T): Promise<T> =>
+    query((await load()).state);
 
   async function readUsage(): Promise<UsageRecord[]> {
     let text: string;

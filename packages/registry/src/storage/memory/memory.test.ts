@@ -1,0 +1,4 @@
+import { describeStorageConformance } from '../conformance';
+import { createMemoryStorage } from './index';
+
+describeStorageConformance('memory', () => createMemoryStorage());

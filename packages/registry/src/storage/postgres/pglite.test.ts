@@ -1,0 +1,81 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { TinyLLMError } from '@tinyllm/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRegistry } from '../../registry';
+import { describeStorageConformance } from '../conformance';
+import { createPostgresStorage } from './index';
+
+// One PGlite instance for the suite (starting one takes ~0.5 s); each test gets its own schema.
+let shared: PGlite;
+let counter = 0;
+beforeAll(async () => {
+  shared = await PGlite.create();
+}, 120_000); // PGlite boots a WASM PostgreSQL: ~5 s of CPU, far more on a loaded CI machine
+afterAll(async () => {
+  await shared.close();
+});
+
+describeStorageConformance('pglite', () =>
+  createPostgresStorage({ client: shared, schema: `conformance_${++counter}` }),
+);
+
+describe('postgres storage on PGlite', () => {
+  let directory: string;
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'tinyllm-pglite-'));
+  });
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('persists to a data directory and refuses a second opener with CONFLICT', async () => {
+    const dataDir = join(directory, 'db');
+    const first = createPostgresStorage({ client: 'pglite', dataDir });
+    const registry = createRegistry({ storage: first });
+    const created = await registry.models.register({
+      name: 'kept',
+      provider: 'ollama',
+      modelId: 'm',
+    });
+
+    const second = createPostgresStorage({ client: 'pglite', dataDir });
+    const error = await second
+      .getModel(created.id, { type: 'all' })
+      .catch((caught: unknown) => caught);
+    expect(TinyLLMError.hasCode(error, 'CONFLICT')).toBe(true);
+    expect((error as TinyLLMError).message).toContain(dataDir);
+    await second.close();
+    await registry.close();
+
+    const reopened = createRegistry({
+      storage: createPostgresStorage({ client: 'pglite', dataDir }),
+    });
+    expect((await reopened.models.get('kept')).id).toBe(created.id);
+    await reopened.close();
+  }, 240_000);
+
+  it('applies migrations once and records them', async () => {
+    const schema = 'migrations_check';
+    const a = createPostgresStorage({ client: shared, schema });
+    await a.listModels({ limit: 1, offset: 0 }, { type: 'all' });
+    const b = createPostgresStorage({ client: shared, schema });
+    await b.listModels({ limit: 1, offset: 0 }, { type: 'all' });
+    const { rows } = await shared.query<{ version: number }>(
+      `SELECT version FROM ${schema}.llm_registry_migrations`,
+    );
+    expect(rows.map((row) => row.version)).toEqual([1]);
+    const indexes = await shared.query<{ indexname: string }>(
+      `SELECT indexname FROM pg_indexes WHERE schemaname = '${schema}' AND tablename = 'llm_models'`,
+    );
+    expect(indexes.rows.map((row) => row.indexname)).toEqual(
+      expect.arrayContaining(['llm_models_owner_name', 'llm_models_tags', 'llm_models_provider']),
+    );
+  });
+
+  it('rejects an unsafe schema name', () => {
+    expect(() => createPostgresStorage({ client: shared, schema: 'x"; drop' })).toThrow(/schema/);
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * Records held in memory with the indexes the contract needs (id, owner + name). The memory
+ * adapter is a thin async wrapper around it; the JSON-file adapter loads it from the file,
+ * applies one change under the file lock and writes it back.
+ */
+import { notFound } from '../errors';
+import type { ModelQuery, Page, SavedConfig, StoredModel } from '../records';
+import {
+  canRead,
+  canWrite,
+  checkReplace,
+  duplicateName,
+  matchesConfigQuery,
+  matchesModelQuery,
+  toPage,
+} from './shared';
+import type { ConfigQuery, OwnerScope } from './types';
+import { conflict } from '../errors';
+
+const nameKey = (ownerId: string | null, name: string) => `${ownerId ?? ''}\u0000${name}`;
+
+/** Copies so callers can never mutate stored records through a returned object. */
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** The records of a registry, as the JSON file stores them. */
+export interface RegistrySnapshot {
+  models: StoredModel[];
+  configs: SavedConfig[];
+}
+
+export class RecordState {
+  private readonly models = new Map<string, StoredModel>();
+  private readonly modelNames = new Map<string, string>();
+  private readonly configs = new Map<string, SavedConfig>();
+  private readonly configNames = new Map<string, string>();
+
+  static from(snapshot: RegistrySnapshot): RecordState {
+    const state = new RecordState();
+    for (const model of snapshot.models) state.insertModel(model, false);
+    for (const config of snapshot.configs) state.insertConfig(config, false);
+    return state;
+  }
+
+  snapshot(): RegistrySnapshot {
+    return { models: [...this.models.values()], configs: [...this.configs.values()] };
+  }
+
+  insertModel(model: StoredModel, clone = true): void {
+    if (this.models.has(model.id)) throw conflict(`A model with id "${model.id}" already exists.`);
+    const key = nameKey(model.ownerId, model.name);
+    if (this.modelNames.has(key)) throw duplicateName('model', model.name, model.ownerId);
+    this.models.set(model.id, clone ? copy(model) : model);
+    this.modelNames.set(key, model.id);
+  }
+
+  getModel(id: string, scope: OwnerScope): StoredModel | undefined {
+    const model = this.models.get(id);
+    return model !== undefined && canRead(model.ownerId, scope) ? copy(model) : undefined;
+  }
+
+  getModelByName(name: string, ownerId: string | null, scope: OwnerScope) {
+    const id = this.modelNames.get(nameKey(ownerId, name));
+    return id === undefined ? undefined : this.getModel(id, scope);
+  }
+
+  listModels(query: ModelQuery, scope: OwnerScope): Page<StoredModel> {
+    const matches: StoredModel[] = [];
+    for (const model of this.models.values()) {
+      if (matchesModelQuery(model, query, scope)) matches.push(model);
+    }
+    const page = toPage(matches, query.limit, query.offset);
+    return { ...page, items: page.items.map(copy) };
+  }
+
+  replaceModel(model: StoredModel, expectedRevision: number, scope: OwnerScope): void {
+    const current = this.models.get(model.id);
+    checkReplace('model', current, model, expectedRevision, scope);
+    const oldKey = nameKey(current!.ownerId, current!.name);
+    const newKey = nameKey(model.ownerId, model.name);
+    if (oldKey !== newKey && this.modelNames.has(newKey)) {
+      throw duplicateName('model', model.name, model.ownerId);
+    }
+    this.modelNames.delete(oldKey);
+    this.modelNames.set(newKey, model.id);
+    this.models.set(model.id, copy(model));
+  }
+
+  deleteModel(id: string, scope: OwnerScope): boolean {
+    const current = this.models.get(id);
+    if (current === undefined || !canWrite(current.ownerId, scope)) return false;
+    this.models.delete(id);
+    this.modelNames.delete(nameKey(current.ownerId, current.name));
+    return true;
+  }
+
+  insertConfig(config: SavedConfig, clone = true): void {
+    if (this.configs.has(config.id)) {
+      throw conflict(`A config with id "${config.id}" already exists.`);
+    }
+    const key = nameKey(config.ownerId, config.name);
+    if (this.configNames.has(key)) throw duplicateName('config', config.name, config.ownerId);
+    this.configs.set(config.id, clone ? copy(config) : config);
+    this.configNames.set(key, config.id);
+  }
+
+  getConfig(id: string, scope: OwnerScope): SavedConfig | undefined {
+    const config = this.configs.get(id);
+    return config !== undefined && canRead(config.ownerId, scope) ? copy(config) : undefined;
+  }
+
+  getConfigByName(name: string, ownerId: string | null, scope: OwnerScope) {
+    const id = this.configNames.get(nameKey(ownerId, name));
+    return id === undefined ? undefined : this.getConfig(id, scope);
+  }
+
+  listConfigs(query: ConfigQuery, scope: OwnerScope): Page<SavedConfig> {
+    const matches: SavedConfig[] = [];
+    for (const config of this.configs.values()) {
+      if (matchesConfigQuery(config, query, scope)) matches.push(config);
+    }
+    const page = toPage(matches, query.limit, query.offset);
+    return { ...page, items: page.items.map(copy) };
+  }
+
+  replaceConfig(config: SavedConfig, expectedRevision: number, scope: OwnerScope): void {
+    const current = this.configs.get(config.id);
+    checkReplace('config', current, config, expectedRevision, scope);
+    const oldKey = nameKey(current!.ownerId, current!.name);
+    const newKey = nameKey(config.ownerId, config.name);
+    if (oldKey !== newKey && this.configNames.has(newKey)) {
+      throw duplicateName('config', config.name, config.ownerId);
+    }
+    this.configNames.delete(oldKey);
+    this.configNames.set(newKey, config.id);
+    this.configs.set(config.id, copy(config));
+  }
+
+  deleteConfig(id: string, scope: OwnerScope): boolean {
+    const current = this.configs.get(id);
+    if (current === undefined || !canWrite(current.ownerId, scope)) return false;
+    this.configs.delete(id);
+    this.configNames.delete(nameKey(current.ownerId, current.name));
+    return true;
+  }
+
+  markConfigUsed(id: string, at: string, scope: OwnerScope): SavedConfig {
+    const current = this.configs.get(id);
+    if (current === undefined || !canRead(current.ownerId, scope)) throw notFound('config', id);
+    const next: SavedConfig = {
+      ...current,
+      timesUsed: current.timesUsed + 1,
+      lastUsedAt: at,
+    };
+    this.configs.set(id, next);
+    return copy(next);
+  }
+}
