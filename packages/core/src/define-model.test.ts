@@ -131,7 +131,6 @@ describe('defineChatModel', () => {
       provider: 'test',
       modelId: 'stuck',
       capabilities: { streaming: true, tools: false },
-      // biome-ignore lint/correctness/useYield: a provider that never produces anything
       async *doStream() {
         await new Promise(() => {});
       },

@@ -39,9 +39,7 @@ export type ToolLoopEvent =
 /** Options of {@link runTools} and {@link streamTools}. */
 export interface ToolLoopOptions {
   /** Tools available to the model, by list or by name. */
-  tools:
-    | ReadonlyArray<AnyTool>
-    | Readonly<Record<string, AnyTool>>;
+  tools: ReadonlyArray<AnyTool> | Readonly<Record<string, AnyTool>>;
   /**
    * Executes calls to tools that have no `execute` of their own (e.g. tools run by the UI).
    * Receives validated arguments.
