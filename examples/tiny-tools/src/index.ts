@@ -11,10 +11,15 @@ import { type AnyTool, tool } from '@tinyllm/core';
 import { evaluateArithmetic } from '@tinyllm/core/eval';
 
 /** Folder of the shipped tiny tool-use model. */
-export const tinyModelDir = fileURLToPath(new URL('../../../models/tiny-tool-qwen', import.meta.url));
+export const tinyModelDir = fileURLToPath(
+  new URL('../../../models/tiny-tool-qwen', import.meta.url),
+);
 
 interface ToolsFile {
-  tools: Array<{ type: 'function'; function: { name: string; description: string; parameters: Record<string, unknown> } }>;
+  tools: Array<{
+    type: 'function';
+    function: { name: string; description: string; parameters: Record<string, unknown> };
+  }>;
   weather: Record<string, { condition: string; temperature_c: number }>;
 }
 
@@ -29,7 +34,16 @@ export function roundResult(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-const toBase: Record<string, number> = { km: 1000, mi: 1609.344, m: 1, ft: 0.3048, kg: 1, lb: 0.45359237, l: 1, gal: 3.785411784 };
+const toBase: Record<string, number> = {
+  km: 1000,
+  mi: 1609.344,
+  m: 1,
+  ft: 0.3048,
+  kg: 1,
+  lb: 0.45359237,
+  l: 1,
+  gal: 3.785411784,
+};
 const dimension: Record<string, string> = {
   km: 'length',
   mi: 'length',
@@ -44,8 +58,17 @@ const dimension: Record<string, string> = {
 };
 
 /** Converts between the units the model knows. */
-export function convertUnits(value: number, from: string, to: string): { result: number; unit: string } | { error: string } {
-  if (!Number.isFinite(value) || !dimension[from] || !dimension[to] || dimension[from] !== dimension[to]) {
+export function convertUnits(
+  value: number,
+  from: string,
+  to: string,
+): { result: number; unit: string } | { error: string } {
+  if (
+    !Number.isFinite(value) ||
+    !dimension[from] ||
+    !dimension[to] ||
+    dimension[from] !== dimension[to]
+  ) {
     return { error: 'invalid units' };
   }
   let result: number;
