@@ -13,7 +13,7 @@ import {
 import type { ModelRecord } from './records';
 
 /** Turns settings into a model; `createModelFromSettings` from @tinyllm/providers fits. */
-export type CreateModel = (settings: ModelSettings) => ChatModel;
+export type CreateModel = (settings: ModelSettings) => ChatModel | Promise<ChatModel>;
 
 /**
  * Hides the API key when settings are printed or serialized, without changing the object that

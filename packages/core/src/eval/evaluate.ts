@@ -22,9 +22,9 @@ export const toolUseCaseSchema = z.object({
   expected: z.object({
     /** The tool the model should call first, or null when no tool applies. */
     tool: z.string().nullable(),
-    arguments: z.record(z.string(), z.unknown()).optional(),
+    arguments: z.record(z.string(), z.unknown()).nullish(),
     /** Per-argument comparison; default `exact` (numbers compared with a 1e-6 tolerance). */
-    match: z.record(z.string(), argumentMatchSchema).optional(),
+    match: z.record(z.string(), argumentMatchSchema).nullish(),
     /** Substrings the final answer must contain (case-insensitive). */
     answerIncludes: z.array(z.string()).optional(),
   }),
