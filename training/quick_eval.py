@@ -1,0 +1,92 @@
+#!/usr/bin/env python3
+"""Quick PyTorch-side greedy eval of a checkpoint on the held-out set (full tool loop, KV cache).
+The authoritative eval is training/verify-with-transformers.mjs (transformers.js + ONNX).
+Usage: /usr/bin/python3 training/quick_eval.py --ckpt /tmp/tiny-tool-qwen.ckpt.pt --limit 40"""
+import argparse, json, os, random, sys, time
+import torch
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tooldata as td
+from qwen2_model import Qwen2ForCausalLM
+from tinytok import ByteBPE
+
+torch.set_num_threads(1)
+p = argparse.ArgumentParser()
+p.add_argument("--ckpt", default="/tmp/tiny-tool-qwen.ckpt.pt")
+p.add_argument("--model-dir", default="models/tiny-tool-qwen")
+p.add_argument("--tokenizer-json", default=None, help="default: rebuild from seed like the training script")
+p.add_argument("--seed", type=int, default=1234)
+p.add_argument("--train-examples", type=int, default=60000)
+p.add_argument("--limit", type=int, default=40)
+p.add_argument("--stride", type=int, default=1)
+a = p.parse_args()
+
+if a.tokenizer_json:
+    tj = json.load(open(a.tokenizer_json))
+    vocab = dict(tj["model"]["vocab"])
+    for t in tj["added_tokens"]:
+        vocab[t["content"]] = t["id"]
+    tok = ByteBPE([tuple(x) for x in tj["model"]["merges"]], vocab)
+else:
+    import train_tiny_tool_model as T
+    gen = td.Gen(a.seed)
+    exs = [gen.sample() for _ in range(a.train_examples)]
+    class A: pass
+    args = A(); args.seed = a.seed; args.vocab_size = 1024
+    tok = T.build_tokenizer(args, exs)
+sd = torch.load(a.ckpt)
+V, H = sd["model.embed_tokens.weight"].shape
+L = 1 + max(int(k.split(".")[2]) for k in sd if k.startswith("model.layers."))
+kvd = sd["model.layers.0.self_attn.k_proj.weight"].shape[0]
+I = sd["model.layers.0.mlp.gate_proj.weight"].shape[0]
+heads = 4
+cfg = dict(vocab_size=V, hidden_size=H, num_hidden_layers=L, num_attention_heads=heads, num_key_value_heads=kvd // (H // heads),
+           intermediate_size=I, max_position_embeddings=1024, rms_norm_eps=1e-6, rope_theta=10000.0, tie_word_embeddings=True)
+m = Qwen2ForCausalLM(cfg)
+m.load_state_dict(sd)
+m.eval()
+im_end, eot = tok.vocab["<|im_end|>"], tok.vocab["<|endoftext|>"]
+
+
+@torch.no_grad()
+def greedy(text, max_new=64):
+    ids = tok.encode(text)
+    T0 = len(ids)
+    lg, past = m(torch.tensor([ids]), torch.arange(T0)[None], torch.tril(torch.ones(T0, T0, dtype=torch.bool))[None, None])
+    out = []
+    pos = T0
+    nxt = int(lg[0, -1].argmax())
+    while len(out) < max_new and nxt not in (im_end, eot):
+        out.append(nxt)
+        lg, past = m(torch.tensor([[nxt]]), torch.tensor([[pos]]), torch.ones(1, 1, 1, pos + 1, dtype=torch.bool), past)
+        pos += 1
+        nxt = int(lg[0, -1].argmax())
+    return tok.decode(out, skip_special=True)
+
+
+import re
+cases = [json.loads(l) for l in open(os.path.join(a.model_dir, "eval/heldout.jsonl"))][::a.stride][:a.limit]
+ok_tool = ok_ans = 0
+t0 = time.time()
+for c in cases:
+    msgs = list(c["messages"])
+    first = greedy(td.render_chat(msgs, td.TOOLS, True))
+    mm = re.search(r"<tool_call>\s*([\s\S]*?)\s*</tool_call>", first)
+    name, final = None, first
+    if mm:
+        try:
+            call = json.loads(mm.group(1))
+            name = call.get("name")
+            res = td.run_tool(name, call.get("arguments", {}))
+        except Exception:
+            name, res = "__invalid__", {"error": "bad"}
+        msgs += [{"role": "assistant", "content": "", "tool_calls": [{"function": {"name": name, "arguments": call.get("arguments", {}) if name != "__invalid__" else {}}}]},
+                 {"role": "tool", "content": td.to_json_compact(res)}]
+        final = greedy(td.render_chat(msgs, td.TOOLS, True))
+    e = c["expected"]
+    tool_ok = name == e["tool"]
+    ans_ok = tool_ok and all(s in final for s in e["answerIncludes"])
+    ok_tool += tool_ok
+    ok_ans += ans_ok
+    if not (tool_ok and ans_ok):
+        print("FAIL", c["id"], repr(c["messages"][-1]["content"]), "|", repr(first), "|", repr(final), "| expected", e["referenceAnswer"])
+print(f"cases {len(cases)} tool_acc {ok_tool / len(cases):.3f} answer_acc {ok_ans / len(cases):.3f} ({time.time() - t0:.0f}s)")
