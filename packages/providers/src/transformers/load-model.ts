@@ -1,0 +1,286 @@
+/**
+ * Loading a model with transformers.js: lazy import of the optional SDK, local-or-Hub
+ * resolution, memory estimation and progress mapping.
+ */
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { TinyLLMError } from '@tinyllm/core';
+import type { LoadedModel, ModelLoadProgress, ModelLoader } from './model-manager';
+
+/** Data types transformers.js can load (weights precision; picks the ONNX file variant). */
+export type TransformersDtype =
+  | 'auto'
+  | 'fp32'
+  | 'fp16'
+  | 'q8'
+  | 'int8'
+  | 'uint8'
+  | 'q4'
+  | 'bnb4'
+  | 'q4f16';
+
+/** Devices transformers.js can run on. In Node, `cpu` (default) or `cuda`/`dml` where built. */
+export type TransformersDevice = 'auto' | 'cpu' | 'gpu' | 'cuda' | 'dml' | 'webgpu' | 'wasm';
+
+// Structural views of the few transformers.js objects the adapter touches. They keep the SDK's
+// types out of our public declarations, so apps that never install it still typecheck.
+
+/** The tokenizer as the adapter uses it. */
+export interface RuntimeTokenizer {
+  apply_chat_template(messages: unknown[], options: Record<string, unknown>): unknown;
+  decode(ids: number[], options?: { skip_special_tokens?: boolean }): string;
+  (
+    text: string,
+    options?: Record<string, unknown>,
+  ): { input_ids: { dims: number[] }; attention_mask: unknown };
+}
+
+/** The causal LM as the adapter uses it. */
+export interface RuntimeModel {
+  generate(options: Record<string, unknown>): Promise<unknown>;
+  dispose(): Promise<unknown>;
+  config: Record<string, unknown>;
+  generation_config?: Record<string, unknown> | null;
+  sessions: Record<string, { release?: () => Promise<void> | void }>;
+}
+
+/** The part of `@huggingface/transformers` the adapter uses. */
+export interface TransformersLibrary {
+  AutoTokenizer: {
+    from_pretrained(id: string, options?: Record<string, unknown>): Promise<unknown>;
+  };
+  AutoModelForCausalLM: {
+    from_pretrained(id: string, options?: Record<string, unknown>): Promise<unknown>;
+  };
+  InterruptableStoppingCriteria: new () => { interrupt(): void; reset(): void };
+  random?: { seed(value?: number): void };
+}
+
+/** A loaded model: tokenizer, ONNX model and where it came from. */
+export interface TransformersRuntime {
+  tokenizer: RuntimeTokenizer;
+  model: RuntimeModel;
+  library: TransformersLibrary;
+  /** The local folder or Hub id the model was loaded from. */
+  source: string;
+}
+
+const packageName = '@huggingface/transformers';
+
+/** Imports transformers.js on first use, with a typed error naming the package when missing. */
+export async function importTransformers(
+  importLibrary: (() => Promise<unknown>) | undefined,
+): Promise<TransformersLibrary> {
+  try {
+    const library = importLibrary
+      ? await importLibrary()
+      : await import('@huggingface/transformers');
+    return library as unknown as TransformersLibrary;
+  } catch (cause) {
+    const code = (cause as { code?: unknown } | null)?.code;
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
+      throw new TinyLLMError({
+        code: 'MISSING_DEPENDENCY',
+        message: `The transformers provider needs "${packageName}": install it with \`npm install ${packageName}\`.`,
+        retryable: false,
+        provider: 'transformers',
+        details: { package: packageName },
+        cause,
+      });
+    }
+    throw cause;
+  }
+}
+
+/** Where a model's files are. */
+export type ModelLocation = { kind: 'local'; directory: string } | { kind: 'hub'; id: string };
+
+/**
+ * Resolves a model id: a folder (absolute, relative to `modelsDir`, or `./relative`) wins; a Hub
+ * id is used only when remote loading is allowed, so tests and offline apps never download.
+ */
+export function resolveModelLocation(
+  modelId: string,
+  options: { modelsDir: string | undefined; allowRemoteModels: boolean },
+): ModelLocation {
+  const candidates: string[] = [];
+  if (path.isAbsolute(modelId) || modelId.startsWith('.')) candidates.push(path.resolve(modelId));
+  else if (options.modelsDir !== undefined)
+    candidates.push(path.resolve(options.modelsDir, modelId));
+  for (const directory of candidates) {
+    if (existsSync(path.join(directory, 'config.json'))) return { kind: 'local', directory };
+  }
+  if (options.allowRemoteModels && !path.isAbsolute(modelId) && !modelId.startsWith('.')) {
+    return { kind: 'hub', id: modelId };
+  }
+  throw new TinyLLMError({
+    code: 'MODEL_NOT_FOUND',
+    message:
+      candidates.length > 0
+        ? `No model folder (with config.json) at "${candidates[0]}", and remote models are ${options.allowRemoteModels ? 'not applicable to a path' : 'disabled (allowRemoteModels: false)'}.`
+        : `Model "${modelId}" is not a local folder (no modelsDir set) and remote models are disabled (allowRemoteModels: false).`,
+    retryable: false,
+    provider: 'transformers',
+    modelId,
+  });
+}
+
+// ONNX file name suffix of each dtype, as transformers.js names its variants.
+const dtypeSuffix: Record<string, string> = {
+  fp32: '',
+  fp16: '_fp16',
+  q8: '_quantized',
+  int8: '_int8',
+  uint8: '_uint8',
+  q4: '_q4',
+  bnb4: '_bnb4',
+  q4f16: '_q4f16',
+};
+
+/**
+ * Estimates a local model's resident memory from its files: the ONNX graph of the chosen dtype
+ * (with its external data files) plus the tokenizer.
+ *
+ * We use file sizes rather than an RSS delta because (1) they are known before loading, so the
+ * manager can evict or refuse with MEMORY_EXCEEDED before allocating anything, (2) they are
+ * deterministic, whereas RSS moves with GC, concurrent requests and ONNX Runtime's lazily grown
+ * arenas, and (3) weights dominate a loaded model: ONNX Runtime keeps them in memory roughly at
+ * their file size. What it misses is the KV cache and activations of a running request, which
+ * grow with context; budget headroom for them.
+ */
+export function estimateLocalModelBytes(directory: string, dtype: string | undefined): number {
+  const onnxDirectory = path.join(directory, 'onnx');
+  let total = 0;
+  const tokenizerFile = path.join(directory, 'tokenizer.json');
+  if (existsSync(tokenizerFile)) total += statSync(tokenizerFile).size;
+  if (!existsSync(onnxDirectory)) return total;
+  const files = readdirSync(onnxDirectory);
+  const suffix = dtype === undefined || dtype === 'auto' ? undefined : dtypeSuffix[dtype];
+  // Without an explicit dtype transformers.js takes fp32 on CPU (or the config's choice); fall
+  // back to the largest candidate so the estimate errs on the safe side.
+  const wanted =
+    suffix !== undefined
+      ? [`model${suffix}.onnx`]
+      : Object.values(dtypeSuffix).map((entry) => `model${entry}.onnx`);
+  let best = 0;
+  for (const base of wanted) {
+    let bytes = 0;
+    for (const file of files) {
+      if (file === base || file.startsWith(`${base}_data`))
+        bytes += statSync(path.join(onnxDirectory, file)).size;
+    }
+    best = Math.max(best, bytes);
+    if (suffix !== undefined) break;
+  }
+  return total + best;
+}
+
+/** Maps transformers.js progress info to {@link ModelLoadProgress} (ignores `ready`). */
+export function toLoadProgress(info: Record<string, unknown>): ModelLoadProgress | undefined {
+  const file = typeof info['file'] === 'string' ? info['file'] : '';
+  const number = (key: string): number => (typeof info[key] === 'number' ? info[key] : 0);
+  switch (info['status']) {
+    case 'initiate':
+    case 'download':
+    case 'done':
+      return { status: info['status'], file };
+    case 'progress':
+      return {
+        status: 'progress',
+        file,
+        loadedBytes: number('loaded'),
+        totalBytes: number('total'),
+        progress: number('progress'),
+      };
+    case 'progress_total':
+      return {
+        status: 'progress-total',
+        loadedBytes: number('loaded'),
+        totalBytes: number('total'),
+        progress: number('progress'),
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** Options of {@link createTransformersLoader}. */
+export interface TransformersLoaderOptions {
+  modelId: string;
+  modelsDir: string | undefined;
+  allowRemoteModels: boolean;
+  cacheDir: string | undefined;
+  dtype: TransformersDtype | undefined;
+  device: TransformersDevice | undefined;
+  importLibrary: (() => Promise<unknown>) | undefined;
+}
+
+/** The manager's loader for one transformers.js model. */
+export function createTransformersLoader(
+  options: TransformersLoaderOptions,
+): ModelLoader<TransformersRuntime> {
+  let location: ModelLocation | undefined;
+  const locate = (): ModelLocation => {
+    location ??= resolveModelLocation(options.modelId, options);
+    return location;
+  };
+  return {
+    estimateMemoryBytes() {
+      const where = locate();
+      // A Hub model's size is unknown before download; it is measured after loading instead.
+      return where.kind === 'local' ? estimateLocalModelBytes(where.directory, options.dtype) : 0;
+    },
+    async load({ onProgress }): Promise<LoadedModel<TransformersRuntime>> {
+      const where = locate();
+      const library = await importTransformers(options.importLibrary);
+      const source = where.kind === 'local' ? where.directory : where.id;
+      const common: Record<string, unknown> = {
+        // A local folder never touches the network, whatever the global env says.
+        local_files_only: where.kind === 'local',
+        progress_callback: (info: Record<string, unknown>) => {
+          const progress = toLoadProgress(info);
+          if (progress) onProgress(progress);
+        },
+        ...(options.cacheDir === undefined ? {} : { cache_dir: options.cacheDir }),
+      };
+      const rssBefore = process.memoryUsage().rss;
+      try {
+        const [tokenizer, model] = await Promise.all([
+          library.AutoTokenizer.from_pretrained(source, common),
+          library.AutoModelForCausalLM.from_pretrained(source, {
+            ...common,
+            ...(options.dtype === undefined ? {} : { dtype: options.dtype }),
+            ...(options.device === undefined ? {} : { device: options.device }),
+          }),
+        ]);
+        const runtime: TransformersRuntime = {
+          tokenizer: tokenizer as RuntimeTokenizer,
+          model: model as RuntimeModel,
+          library,
+          source,
+        };
+        const memoryBytes =
+          where.kind === 'local'
+            ? estimateLocalModelBytes(where.directory, options.dtype)
+            : Math.max(0, process.memoryUsage().rss - rssBefore);
+        return {
+          value: runtime,
+          memoryBytes,
+          dispose: async () => {
+            await runtime.model.dispose();
+          },
+        };
+      } catch (cause) {
+        if (TinyLLMError.isInstance(cause)) throw cause;
+        throw new TinyLLMError({
+          code: 'MODEL_NOT_FOUND',
+          message: `Could not load model "${options.modelId}" from ${source}: ${cause instanceof Error ? cause.message : String(cause)}`,
+          retryable: false,
+          provider: 'transformers',
+          modelId: options.modelId,
+          cause,
+        });
+      }
+    },
+  };
+}

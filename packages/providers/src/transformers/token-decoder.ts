@@ -1,0 +1,96 @@
+/**
+ * Incremental detokenization and stop sequences for token streams.
+ */
+
+/** Decodes token ids to text (the tokenizer's `decode` with special tokens skipped). */
+export type DecodeTokens = (ids: number[]) => string;
+
+/**
+ * Turns a stream of token ids into text deltas.
+ *
+ * Decoding token by token is wrong for byte-level vocabularies (one character may span several
+ * tokens) and decoding the whole output every step is quadratic. This keeps two offsets into
+ * the ids (the approach of Hugging Face text-generation-inference): it decodes a short window
+ * before and after the new token and emits the difference, holding text back while it ends in
+ * an incomplete character (U+FFFD). Each step decodes a handful of tokens, so it is O(1).
+ */
+export class IncrementalDecoder {
+  readonly #decode: DecodeTokens;
+  readonly #ids: number[] = [];
+  #prefixOffset = 0;
+  #readOffset = 0;
+
+  constructor(decode: DecodeTokens) {
+    // Tokenizers reject an empty id list; the window before the first token is empty.
+    this.#decode = (ids) => (ids.length === 0 ? '' : decode(ids));
+  }
+
+  /** Adds one token and returns the text it completes (possibly empty). */
+  push(id: number): string {
+    this.#ids.push(id);
+    const prefixText = this.#decode(this.#ids.slice(this.#prefixOffset, this.#readOffset));
+    const newText = this.#decode(this.#ids.slice(this.#prefixOffset));
+    if (newText.length > prefixText.length && !newText.endsWith('\uFFFD')) {
+      this.#prefixOffset = this.#readOffset;
+      this.#readOffset = this.#ids.length;
+      return newText.slice(prefixText.length);
+    }
+    return '';
+  }
+
+  /** Returns text still held back (an incomplete character at the very end is emitted as is). */
+  flush(): string {
+    const prefixText = this.#decode(this.#ids.slice(this.#prefixOffset, this.#readOffset));
+    const newText = this.#decode(this.#ids.slice(this.#prefixOffset));
+    this.#prefixOffset = this.#readOffset = this.#ids.length;
+    return newText.length > prefixText.length ? newText.slice(prefixText.length) : '';
+  }
+}
+
+/**
+ * Cuts a text stream at the first stop sequence. Text that may be the start of a stop sequence
+ * is held back until it is known not to be one, so a stop sequence never leaks into the output.
+ */
+export class StopSequenceFilter {
+  readonly #stops: readonly string[];
+  readonly #holdLength: number;
+  #pending = '';
+  #stopped = false;
+
+  constructor(stops: readonly string[] = []) {
+    this.#stops = stops.filter((stop) => stop.length > 0);
+    this.#holdLength = Math.max(0, ...this.#stops.map((stop) => stop.length - 1));
+  }
+
+  /** True once a stop sequence was seen. */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Adds text; returns the text that is safe to emit. */
+  push(text: string): string {
+    if (this.#stopped) return '';
+    if (this.#stops.length === 0) return text;
+    const data = this.#pending + text;
+    let cut = -1;
+    for (const stop of this.#stops) {
+      const index = data.indexOf(stop);
+      if (index >= 0 && (cut < 0 || index < cut)) cut = index;
+    }
+    if (cut >= 0) {
+      this.#stopped = true;
+      this.#pending = '';
+      return data.slice(0, cut);
+    }
+    const keep = Math.min(this.#holdLength, data.length);
+    this.#pending = data.slice(data.length - keep);
+    return data.slice(0, data.length - keep);
+  }
+
+  /** Ends the stream: returns held-back text. */
+  flush(): string {
+    const rest = this.#stopped ? '' : this.#pending;
+    this.#pending = '';
+    return rest;
+  }
+}

@@ -1,0 +1,432 @@
+/**
+ * The local transformers.js adapter: in-process inference on ONNX models, with the model
+ * manager deciding when models load and unload.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  type ChatModel,
+  type ChatRequest,
+  HermesToolCallParser,
+  type ProviderStreamEvent,
+  TinyLLMError,
+  abortedError,
+  defineChatModel,
+} from '@tinyllm/core';
+import { toTemplateMessages, toTemplateTools } from './chat-template';
+import {
+  type TransformersDevice,
+  type TransformersDtype,
+  type TransformersRuntime,
+  createTransformersLoader,
+  resolveModelLocation,
+} from './load-model';
+import {
+  type ModelLoader,
+  type ModelManager,
+  type ModelManagerOptions,
+  createModelManager,
+} from './model-manager';
+import { IncrementalDecoder, StopSequenceFilter } from './token-decoder';
+
+const provider = 'transformers';
+
+/** Settings of {@link createTransformers}. */
+export interface TransformersSettings {
+  /**
+   * Folder holding one sub-folder per model (`<modelsDir>/<modelId>/config.json`). A model id
+   * may also be a folder path itself (absolute or starting with `.`).
+   */
+  modelsDir?: string;
+  /** Alias of {@link TransformersSettings.modelsDir} (transformers.js's name for it). */
+  localModelPath?: string;
+  /** Download models from the Hugging Face Hub when not found locally. Default false. */
+  allowRemoteModels?: boolean;
+  /** Where downloaded Hub models are cached. Default: transformers.js's cache. */
+  cacheDir?: string;
+  /** Default weights dtype of this provider's models (e.g. `q8`, `fp32`). */
+  dtype?: TransformersDtype;
+  /** Default device of this provider's models. Default: transformers.js's choice (`cpu` in Node). */
+  device?: TransformersDevice;
+  /**
+   * The model manager to share (so limits cover all models of the app), or options for a
+   * manager owned by this provider. Default: a manager with default options.
+   */
+  manager?: ModelManager | ModelManagerOptions;
+  /**
+   * Loads the transformers.js module. Default: `import('@huggingface/transformers')`. Inject it
+   * when bundling, or to use a preloaded copy.
+   */
+  importLibrary?: () => Promise<unknown>;
+}
+
+/** Per-model options: `transformers(modelId, options)`. */
+export interface TransformersModelOptions {
+  dtype?: TransformersDtype;
+  device?: TransformersDevice;
+  /** Output tokens when a request sets no `maxOutputTokens`. Default 256. */
+  defaultMaxOutputTokens?: number;
+  /** Context window for `capabilities.contextLength` (otherwise read from the model on load). */
+  contextLength?: number;
+  /** Whether the model was trained to call tools. Default true. */
+  supportsTools?: boolean;
+  /** Parse `<think>` blocks into reasoning. Default true. */
+  parseReasoning?: boolean;
+  /** Extra variables for the chat template, e.g. `{ enable_thinking: false }` for Qwen3. */
+  chatTemplateOptions?: Record<string, unknown>;
+  /**
+   * Extra transformers.js generation options for every request (e.g. `{ repetition_penalty: 1.1 }`).
+   * A request's `providerOptions.transformers` overrides them.
+   */
+  generationOptions?: Record<string, unknown>;
+  /** Longest a request may wait for the model, in ms (otherwise the manager's `queueTimeoutMs`). */
+  queueTimeoutMs?: number;
+}
+
+/** A transformers.js chat model, with control over its loading. */
+export interface TransformersChatModel extends ChatModel {
+  /** Loads the model now (otherwise it loads on first use). Progress goes to the manager's listeners. */
+  load(options?: { signal?: AbortSignal }): Promise<void>;
+  /** Unloads the model; the next request loads it again. */
+  unload(): Promise<boolean>;
+  /**
+   * Leases the loaded tokenizer and model for direct use (benchmarks, custom pipelines). Release
+   * the lease: the model runs one lease at a time like any request.
+   */
+  acquireRuntime(options?: {
+    signal?: AbortSignal;
+  }): Promise<{ runtime: TransformersRuntime; release(): void }>;
+  /** The manager that owns this model. */
+  readonly manager: ModelManager;
+}
+
+/** The provider returned by {@link createTransformers}: call it with a model id. */
+export interface TransformersProvider {
+  (modelId: string, options?: TransformersModelOptions): TransformersChatModel;
+  chatModel(modelId: string, options?: TransformersModelOptions): TransformersChatModel;
+  readonly manager: ModelManager;
+  /** Disposes the manager if this provider created it (a shared manager is left to its owner). */
+  dispose(): Promise<void>;
+}
+
+function isManager(value: TransformersSettings['manager']): value is ModelManager {
+  return typeof value === 'object' && value !== null && 'acquire' in value;
+}
+
+/**
+ * Creates the local transformers.js provider.
+ *
+ * @example
+ * ```ts
+ * const transformers = createTransformers({ modelsDir: './models', dtype: 'q8' });
+ * const model = transformers('tiny-tool-qwen');
+ * const response = await model.chat({ messages: [{ role: 'user', content: 'What is 12 * 7?' }], tools });
+ * ```
+ */
+export function createTransformers(settings: TransformersSettings = {}): TransformersProvider {
+  const ownsManager = !isManager(settings.manager);
+  const manager = isManager(settings.manager)
+    ? settings.manager
+    : createModelManager(settings.manager);
+  const modelsDir = settings.modelsDir ?? settings.localModelPath;
+
+  const chatModel = (
+    modelId: string,
+    options: TransformersModelOptions = {},
+  ): TransformersChatModel => {
+    const dtype = options.dtype ?? settings.dtype;
+    const device = options.device ?? settings.device;
+    const loader = createTransformersLoader({
+      modelId,
+      modelsDir,
+      allowRemoteModels: settings.allowRemoteModels ?? false,
+      cacheDir: settings.cacheDir,
+      dtype,
+      device,
+      importLibrary: settings.importLibrary,
+    });
+    // The same folder under other dtype/device settings is another model in memory.
+    const managerKey =
+      dtype === undefined && device === undefined
+        ? modelId
+        : `${modelId}?dtype=${dtype ?? 'default'}&device=${device ?? 'default'}`;
+    const contextLength = options.contextLength ?? readContextLength(modelId, modelsDir);
+    const model = defineChatModel({
+      provider,
+      modelId,
+      capabilities: {
+        streaming: true,
+        tools: options.supportsTools ?? true,
+        reasoning: options.parseReasoning ?? true,
+        ...(contextLength === undefined ? {} : { contextLength }),
+      },
+      doStream: (request, { signal }) =>
+        generateStream({ request, signal, manager, managerKey, loader, modelId, options }),
+    });
+    return Object.assign(model, {
+      manager,
+      load: (loadOptions: { signal?: AbortSignal } = {}) =>
+        manager.load(managerKey, loader, loadOptions),
+      unload: () => manager.unload(managerKey),
+      acquireRuntime: async (leaseOptions: { signal?: AbortSignal } = {}) => {
+        const lease = await manager.acquire(managerKey, loader, leaseOptions);
+        return { runtime: lease.value, release: lease.release };
+      },
+    });
+  };
+
+  const providerFunction = ((modelId: string, options?: TransformersModelOptions) =>
+    chatModel(modelId, options)) as TransformersProvider;
+  return Object.assign(providerFunction, {
+    chatModel,
+    manager,
+    dispose: async () => {
+      if (ownsManager) await manager.dispose();
+    },
+  });
+}
+
+interface GenerateStreamInit {
+  request: ChatRequest;
+  signal: AbortSignal;
+  manager: ModelManager;
+  managerKey: string;
+  loader: ModelLoader<TransformersRuntime>;
+  modelId: string;
+  options: TransformersModelOptions;
+}
+
+async function* generateStream(init: GenerateStreamInit): AsyncGenerator<ProviderStreamEvent> {
+  const { request, signal, modelId, options } = init;
+  const context = { provider, modelId };
+  const lease = await init.manager.acquire(init.managerKey, init.loader, {
+    signal,
+    ...(options.queueTimeoutMs === undefined ? {} : { queueTimeoutMs: options.queueTimeoutMs }),
+  });
+  let generation: Promise<unknown> | undefined;
+  let stopping: { interrupt(): void } | undefined;
+  const interrupt = (): void => stopping?.interrupt();
+  let onAbort: () => void = interrupt;
+  const leaseSignal = lease.signal;
+  try {
+    const { tokenizer, model, library } = lease.value;
+    const tools = toTemplateTools(request.tools, request.toolChoice);
+    const prompt = tokenizer.apply_chat_template(toTemplateMessages(request.messages), {
+      ...options.chatTemplateOptions,
+      ...(tools ? { tools } : {}),
+      add_generation_prompt: true,
+      tokenize: false,
+    });
+    if (typeof prompt !== 'string') {
+      throw new TinyLLMError({
+        code: 'GENERATION_FAILED',
+        message: 'The chat template did not render to text.',
+        ...context,
+      });
+    }
+    // The template already wrote every special token, so the tokenizer must not add more.
+    const inputs = tokenizer(prompt, { add_special_tokens: false });
+    const inputTokens = inputs.input_ids.dims.at(-1) ?? 0;
+    const contextLength =
+      options.contextLength ??
+      (typeof model.config['max_position_embeddings'] === 'number'
+        ? model.config['max_position_embeddings']
+        : undefined);
+    if (contextLength !== undefined && inputTokens >= contextLength) {
+      throw new TinyLLMError({
+        code: 'CONTEXT_LENGTH_EXCEEDED',
+        message: `The prompt has ${inputTokens} tokens; the model's context window is ${contextLength}.`,
+        retryable: false,
+        ...context,
+        details: { inputTokens, contextLength },
+      });
+    }
+    // transformers.js stops at 20 new tokens unless told otherwise.
+    let maxNewTokens = request.maxOutputTokens ?? options.defaultMaxOutputTokens ?? 256;
+    if (contextLength !== undefined)
+      maxNewTokens = Math.min(maxNewTokens, contextLength - inputTokens);
+    const eosTokenIds = toIdSet(
+      model.generation_config?.['eos_token_id'] ?? model.config['eos_token_id'],
+    );
+
+    // Generated ids arrive through a streamer the generation loop calls after each step; the
+    // loop runs on, so tokens queue here until the consumer takes them.
+    const queue: number[] = [];
+    let wake: (() => void) | undefined;
+    let ended = false;
+    let failure: unknown;
+    let sawPrompt = false;
+    const notify = (): void => {
+      const resolve = wake;
+      wake = undefined;
+      resolve?.();
+    };
+    const streamer = {
+      put(ids: bigint[][]): void {
+        // The first call carries the prompt.
+        if (!sawPrompt) {
+          sawPrompt = true;
+          return;
+        }
+        for (const row of ids) if (row[0] !== undefined) queue.push(Number(row[0]));
+        notify();
+      },
+      end(): void {},
+    };
+    const criteria = new library.InterruptableStoppingCriteria();
+    stopping = criteria;
+    // The library has no AbortSignal: its interruptable criteria is checked after every token,
+    // so an abort stops generation within one step.
+    onAbort = () => {
+      interrupt();
+      notify();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    leaseSignal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted || leaseSignal.aborted) interrupt();
+
+    const sampling = samplingOf(request);
+    if (request.seed !== undefined && sampling['do_sample'] === true)
+      library.random?.seed(request.seed);
+    generation = model
+      .generate({
+        ...inputs,
+        ...options.generationOptions,
+        ...sampling,
+        ...request.providerOptions?.['transformers'],
+        max_new_tokens: maxNewTokens,
+        stopping_criteria: [criteria],
+        streamer,
+      })
+      .then(
+        () => {
+          ended = true;
+          notify();
+        },
+        (error: unknown) => {
+          failure = error;
+          ended = true;
+          notify();
+        },
+      );
+
+    const decoder = new IncrementalDecoder((ids) =>
+      tokenizer.decode(ids, { skip_special_tokens: true }),
+    );
+    const stops = new StopSequenceFilter(request.stop);
+    const parseReasoning = options.parseReasoning ?? true;
+    const parser = new HermesToolCallParser({
+      parseReasoning,
+      // Some thinking templates (Qwen3 thinking variants) open the `<think>` block in the prompt.
+      startInReasoning: parseReasoning && /<think>\s*$/.test(prompt),
+    });
+    let outputTokens = 0;
+    let lastToken: number | undefined;
+    let sawToolCall = false;
+    const toEvents = function* (text: string): Generator<ProviderStreamEvent> {
+      if (text.length === 0) return;
+      for (const event of parser.push(text)) {
+        if (event.type === 'tool-call') sawToolCall = true;
+        yield event;
+      }
+    };
+
+    while (true) {
+      // Tokens that queued up while the consumer was busy go out as one delta: streaming stays
+      // per token when the consumer keeps up, and costs less per token when it does not.
+      let text = '';
+      let index = 0;
+      while (index < queue.length && !stops.stopped) {
+        const token = queue[index++]!;
+        outputTokens++;
+        lastToken = token;
+        text += stops.push(decoder.push(token));
+      }
+      queue.length = 0;
+      if (stops.stopped) interrupt();
+      yield* toEvents(text);
+      if (ended || stops.stopped) break;
+      if (signal.aborted) throw abortedError(signal, context);
+      if (leaseSignal.aborted) throw abortedError(leaseSignal, context);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+    if (!stops.stopped) yield* toEvents(stops.push(decoder.flush()));
+    yield* toEvents(stops.flush());
+    for (const event of parser.flush()) {
+      if (event.type === 'tool-call') sawToolCall = true;
+      yield event;
+    }
+    if (failure !== undefined) {
+      throw new TinyLLMError({
+        code: 'GENERATION_FAILED',
+        message: `Generation failed: ${failure instanceof Error ? failure.message : String(failure)}`,
+        ...context,
+        cause: failure,
+      });
+    }
+    if (leaseSignal.aborted && !stops.stopped && !isEos(lastToken, eosTokenIds)) {
+      throw abortedError(leaseSignal, context);
+    }
+    const hitLength =
+      !stops.stopped && outputTokens >= maxNewTokens && !isEos(lastToken, eosTokenIds);
+    yield {
+      type: 'finish',
+      finishReason: sawToolCall ? 'tool-calls' : hitLength ? 'length' : 'stop',
+      usage: {
+        inputTokens,
+        outputTokens,
+        totalTokens: inputTokens + outputTokens,
+        estimated: false,
+      },
+    };
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    leaseSignal.removeEventListener('abort', onAbort);
+    // Stop a generation the consumer walked away from, and keep the model leased until the
+    // loop has really ended, so the next request never runs alongside it.
+    if (generation) {
+      interrupt();
+      await generation;
+    }
+    lease.release();
+  }
+}
+
+/** The context window from a local model's config.json, when there is one (no load needed). */
+function readContextLength(modelId: string, modelsDir: string | undefined): number | undefined {
+  try {
+    const location = resolveModelLocation(modelId, { modelsDir, allowRemoteModels: false });
+    if (location.kind !== 'local') return undefined;
+    const config = JSON.parse(readFileSync(path.join(location.directory, 'config.json'), 'utf8'));
+    const value = (config as Record<string, unknown>)['max_position_embeddings'];
+    return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+  } catch {
+    // Not local (or unreadable): the window is read from the model when it loads.
+    return undefined;
+  }
+}
+
+function samplingOf(request: ChatRequest): Record<string, unknown> {
+  const sampling: Record<string, unknown> = {};
+  if (request.temperature !== undefined) {
+    if (request.temperature === 0) sampling['do_sample'] = false;
+    else {
+      sampling['do_sample'] = true;
+      sampling['temperature'] = request.temperature;
+    }
+  }
+  if (request.topK !== undefined) sampling['top_k'] = request.topK;
+  if (request.topP !== undefined) sampling['top_p'] = request.topP;
+  return sampling;
+}
+
+function toIdSet(value: unknown): Set<number> {
+  const values = Array.isArray(value) ? value : [value];
+  return new Set(values.filter((entry): entry is number => typeof entry === 'number'));
+}
+
+function isEos(token: number | undefined, eos: Set<number>): boolean {
+  return token !== undefined && eos.has(token);
+}
