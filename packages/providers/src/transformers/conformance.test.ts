@@ -11,6 +11,7 @@ import {
   fixtureModelId,
   modelsDir,
   observeRuntime,
+  removeTemporaryDirectories,
   type RuntimeObservations,
 } from './test-fixture';
 import {
@@ -20,7 +21,10 @@ import {
 } from './transformers-provider';
 
 const transformers = createTransformers({ modelsDir });
-afterAll(() => transformers.dispose());
+afterAll(async () => {
+  await transformers.dispose();
+  removeTemporaryDirectories();
+});
 
 let observed: RuntimeObservations | undefined;
 let generationEnd: Promise<number> | undefined;

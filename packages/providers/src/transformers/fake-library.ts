@@ -4,18 +4,18 @@
  * interface as the real `generate`, so the suite can check the adapter's exact output.
  * Test-only: not exported from the package.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ConformanceScenario } from '../testing/conformance';
 import type { TransformersLibrary } from './load-model';
+import { temporaryDirectory } from './test-fixture';
 
 const eosTokenId = 0;
 const contextLength = 4096;
 
 /** A models folder with one (empty) model, `scripted`, so local resolution succeeds. */
 export function scriptedModelsDir(): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'tinyllm-scripted-'));
+  const root = temporaryDirectory('tinyllm-scripted-');
   mkdirSync(path.join(root, 'scripted'));
   writeFileSync(
     path.join(root, 'scripted', 'config.json'),

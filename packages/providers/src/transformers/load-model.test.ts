@@ -1,12 +1,15 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { toTemplateMessages, toTemplateTools } from './chat-template';
 import { estimateLocalModelBytes, resolveModelLocation, toLoadProgress } from './load-model';
+import { removeTemporaryDirectories, temporaryDirectory } from './test-fixture';
+
+afterAll(removeTemporaryDirectories);
 
 function fakeModelFolder(files: Record<string, number>): string {
-  const root = mkdtempSync(path.join(tmpdir(), 'tinyllm-load-'));
+  const root = temporaryDirectory('tinyllm-load-');
   const directory = path.join(root, 'm');
   mkdirSync(path.join(directory, 'onnx'), { recursive: true });
   writeFileSync(path.join(directory, 'config.json'), '{}');

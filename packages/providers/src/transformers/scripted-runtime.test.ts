@@ -2,9 +2,10 @@
  * What the adapter sends to transformers.js, checked on a scripted runtime: generation options,
  * sampling and seed, the rendered tools, and reasoning opened by the prompt.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ConformanceScenario } from '../testing/conformance';
 import { createScriptedBackend, scriptedModelsDir } from './fake-library';
+import { removeTemporaryDirectories } from './test-fixture';
 import { type TransformersProvider, createTransformers } from './transformers-provider';
 
 const answer = (chunks: string[]): ConformanceScenario => ({
@@ -13,6 +14,8 @@ const answer = (chunks: string[]): ConformanceScenario => ({
   finishReason: 'stop',
   usage: { inputTokens: 5, outputTokens: chunks.length },
 });
+
+afterAll(removeTemporaryDirectories);
 
 let provider: TransformersProvider | undefined;
 afterEach(async () => {

@@ -3,7 +3,7 @@
  * `training/train_tiny_tool_model.py` into `models/tiny-tool-qwen`, and wrappers that observe
  * what the library does. Test-only: not exported from the package.
  */
-import { mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,9 +42,24 @@ export function fixtureReference(): {
  * eviction tests without copying files.
  */
 export function aliasModelsDir(aliases: readonly string[]): string {
-  const directory = mkdtempSync(path.join(tmpdir(), 'tinyllm-models-'));
+  const directory = temporaryDirectory('tinyllm-models-');
   for (const alias of aliases) symlinkSync(fixtureDir, path.join(directory, alias), 'dir');
   return directory;
+}
+
+const temporaryDirectories: string[] = [];
+
+/** A fresh temporary directory, removed by {@link removeTemporaryDirectories}. */
+export function temporaryDirectory(prefix: string): string {
+  const directory = mkdtempSync(path.join(tmpdir(), prefix));
+  temporaryDirectories.push(directory);
+  return directory;
+}
+
+/** Removes the directories made by {@link temporaryDirectory} (call it in `afterAll`). */
+export function removeTemporaryDirectories(): void {
+  for (const directory of temporaryDirectories.splice(0))
+    rmSync(directory, { recursive: true, force: true });
 }
 
 /** What {@link observeRuntime} records about the generations of one loaded model. */

@@ -17,6 +17,7 @@ import {
   fixtureTools,
   modelsDir,
   observeRuntime,
+  removeTemporaryDirectories,
 } from './test-fixture';
 import { createTransformers } from './transformers-provider';
 
@@ -45,7 +46,10 @@ async function errorOf(promise: Promise<unknown>): Promise<TinyLLMError> {
 // One provider for the tests that only need a loaded model, so the model loads once.
 const shared = createTransformers({ modelsDir });
 const model = shared(fixtureModelId);
-afterAll(() => shared.dispose());
+afterAll(async () => {
+  await shared.dispose();
+  removeTemporaryDirectories();
+});
 
 describe('transformers adapter on the fixture model', () => {
   it('renders core messages and tools exactly like the reference chat template', async () => {
