@@ -191,4 +191,30 @@ describe('defineChatModel', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(providerSignal?.aborted).toBe(true);
   });
+
+  it('does not inflate tokens/s for a reply made only of a tool call', async () => {
+    const model = defineChatModel({
+      provider: 'test',
+      modelId: 'tool-only',
+      capabilities: { streaming: true, tools: true },
+      async *doStream() {
+        // A parser holds the call until `</tool_call>`: all the time passes before the event.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        yield {
+          type: 'tool-call',
+          toolCall: { id: 'c', name: 'calc', arguments: { expression: '1+1' } },
+        };
+        yield {
+          type: 'finish',
+          finishReason: 'tool-calls',
+          usage: { inputTokens: 10, outputTokens: 20, totalTokens: 30, estimated: false },
+        };
+      },
+    });
+    const { timings } = await model.chat(request);
+    // 20 tokens in ≥ 100 ms is at most 200 tokens/s end to end.
+    expect(timings.tokensPerSecond).toBeDefined();
+    expect(timings.tokensPerSecond!).toBeLessThanOrEqual(201);
+    expect(timings.tokensPerSecond!).toBeCloseTo((20 * 1000) / timings.totalMs, 5);
+  });
 });

@@ -106,6 +106,7 @@ export function createChatStream(init: ChatStreamInit): ChatStream {
   const context = { provider: init.provider, modelId: init.modelId };
   const startedAt = now();
   let firstTokenAt: number | undefined;
+  let firstDeltaAt: number | undefined;
   let text = '';
   let reasoning = '';
   const toolCalls: ToolCall[] = [];
@@ -125,15 +126,18 @@ export function createChatStream(init: ChatStreamInit): ChatStream {
     const finalUsage: Usage =
       usage ?? estimateUsage(init.request, text, reasoning, toolCalls, counter);
     const timeToFirstTokenMs = firstTokenAt === undefined ? undefined : firstTokenAt - startedAt;
-    const generationMs = firstTokenAt === undefined ? 0 : endedAt - firstTokenAt;
-    const timings = {
-      timeToFirstTokenMs,
-      totalMs: endedAt - startedAt,
-      tokensPerSecond:
-        generationMs > 0 && finalUsage.outputTokens > 1
-          ? ((finalUsage.outputTokens - 1) * 1000) / generationMs
-          : undefined,
-    };
+    const totalMs = endedAt - startedAt;
+    // The decode rate is measured from the first streamed delta. Tool calls arrive whole (a
+    // parser releases them at `</tool_call>`), so a reply made only of tool calls has no such
+    // window: its rate is end-to-end, prefill included, so it can be low but never inflated.
+    const decodeMs = firstDeltaAt === undefined ? 0 : endedAt - firstDeltaAt;
+    const tokensPerSecond =
+      decodeMs > 0 && finalUsage.outputTokens > 1
+        ? ((finalUsage.outputTokens - 1) * 1000) / decodeMs
+        : totalMs > 0 && finalUsage.outputTokens > 0
+          ? (finalUsage.outputTokens * 1000) / totalMs
+          : undefined;
+    const timings = { timeToFirstTokenMs, totalMs, tokensPerSecond };
     const reason: FinishReason = finishReason ?? (toolCalls.length > 0 ? 'tool-calls' : 'stop');
     settled = {
       response: {
@@ -180,12 +184,14 @@ export function createChatStream(init: ChatStreamInit): ChatStream {
           case 'text-delta':
             if (event.text.length === 0) continue;
             firstTokenAt ??= now();
+            firstDeltaAt ??= firstTokenAt;
             text += event.text;
             yield event;
             break;
           case 'reasoning-delta':
             if (event.text.length === 0) continue;
             firstTokenAt ??= now();
+            firstDeltaAt ??= firstTokenAt;
             reasoning += event.text;
             yield event;
             break;

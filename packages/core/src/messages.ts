@@ -128,7 +128,10 @@ export const timingsSchema = z.object({
   timeToFirstTokenMs: z.number().nonnegative().optional(),
   /** From the request start to the end of the response. */
   totalMs: z.number().nonnegative(),
-  /** Output tokens per second over the generation phase (after the first token). */
+  /**
+   * Output tokens per second from the first streamed text or reasoning delta to the end; for a
+   * reply of tool calls only (released whole by a parser), end-to-end including prefill.
+   */
   tokensPerSecond: z.number().nonnegative().optional(),
 });
 export type Timings = z.infer<typeof timingsSchema>;
