@@ -19,6 +19,10 @@ export class IncrementalDecoder {
   readonly #ids: number[] = [];
   #prefixOffset = 0;
   #readOffset = 0;
+  // Text of ids[prefixOffset, readOffset). After an emission that window is exactly the tokens
+  // just emitted, ending on a complete character, so its text is the emitted delta itself:
+  // caching it halves the tokenizer calls per token (decode is the hot path of local streaming).
+  #prefixText = '';
 
   constructor(decode: DecodeTokens) {
     // Tokenizers reject an empty id list; the window before the first token is empty.
@@ -28,21 +32,24 @@ export class IncrementalDecoder {
   /** Adds one token and returns the text it completes (possibly empty). */
   push(id: number): string {
     this.#ids.push(id);
-    const prefixText = this.#decode(this.#ids.slice(this.#prefixOffset, this.#readOffset));
+    const prefixText = this.#prefixText;
     const newText = this.#decode(this.#ids.slice(this.#prefixOffset));
     if (newText.length > prefixText.length && !newText.endsWith('\uFFFD')) {
       this.#prefixOffset = this.#readOffset;
       this.#readOffset = this.#ids.length;
-      return newText.slice(prefixText.length);
+      const delta = newText.slice(prefixText.length);
+      this.#prefixText = delta;
+      return delta;
     }
     return '';
   }
 
   /** Returns text still held back (an incomplete character at the very end is emitted as is). */
   flush(): string {
-    const prefixText = this.#decode(this.#ids.slice(this.#prefixOffset, this.#readOffset));
+    const prefixText = this.#prefixText;
     const newText = this.#decode(this.#ids.slice(this.#prefixOffset));
     this.#prefixOffset = this.#readOffset = this.#ids.length;
+    this.#prefixText = '';
     return newText.length > prefixText.length ? newText.slice(prefixText.length) : '';
   }
 }
