@@ -79,25 +79,51 @@ export class StopSequenceFilter {
     if (this.#stopped) return '';
     if (this.#stops.length === 0) return text;
     const data = this.#pending + text;
+    const cut = this.#earliestMatch(data);
+    // A longer stop may start before a complete match and be cut off by the end of the data
+    // ("ax" complete for stop "x" while stop "ax " awaits its space): hold from there, so the
+    // result never depends on how the text was chunked.
+    const partial = this.#earliestPartial(data, cut >= 0 ? cut : data.length);
+    if (partial >= 0) {
+      this.#pending = data.slice(partial);
+      return data.slice(0, partial);
+    }
+    this.#pending = '';
+    if (cut >= 0) {
+      this.#stopped = true;
+      return data.slice(0, cut);
+    }
+    return data;
+  }
+
+  /** Ends the stream: returns held-back text up to the earliest stop sequence in it. */
+  flush(): string {
+    if (this.#stopped) return '';
+    const data = this.#pending;
+    this.#pending = '';
+    const cut = this.#earliestMatch(data);
+    if (cut < 0) return data;
+    this.#stopped = true;
+    return data.slice(0, cut);
+  }
+
+  #earliestMatch(data: string): number {
     let cut = -1;
     for (const stop of this.#stops) {
       const index = data.indexOf(stop);
       if (index >= 0 && (cut < 0 || index < cut)) cut = index;
     }
-    if (cut >= 0) {
-      this.#stopped = true;
-      this.#pending = '';
-      return data.slice(0, cut);
-    }
-    const keep = Math.min(this.#holdLength, data.length);
-    this.#pending = data.slice(data.length - keep);
-    return data.slice(0, data.length - keep);
+    return cut;
   }
 
-  /** Ends the stream: returns held-back text. */
-  flush(): string {
-    const rest = this.#stopped ? '' : this.#pending;
-    this.#pending = '';
-    return rest;
+  /** The first position before `limit` where a stop begins but runs past the end of `data`. */
+  #earliestPartial(data: string, limit: number): number {
+    for (let position = Math.max(0, data.length - this.#holdLength); position < limit; position++) {
+      const tail = data.slice(position);
+      for (const stop of this.#stops) {
+        if (stop.length > tail.length && stop.startsWith(tail)) return position;
+      }
+    }
+    return -1;
   }
 }
