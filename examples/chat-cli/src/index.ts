@@ -13,7 +13,7 @@ import { createModelManager } from '@tinyllm/providers/transformers';
 import { createRegistry } from '@tinyllm/registry';
 import { createJsonFileStorage } from '@tinyllm/registry/json-file';
 import { ChatSession, ensureDefaultModel, helpText } from './session';
-import { createLoadProgressPrinter } from './terminal';
+import { createLoadProgressPrinter } from '@tinyllm/example-tools';
 
 const { values } = parseArgs({
   options: {

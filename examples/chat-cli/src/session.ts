@@ -17,7 +17,7 @@ import { tinyModelDir, tinyTools } from '@tinyllm/example-tools';
 import type { ModelManager } from '@tinyllm/providers/transformers';
 import type { ModelRecord, Registry } from '@tinyllm/registry';
 import { type LoadableModel, createModelForRecord } from './models';
-import { type Output, formatUsage, summarizeUsage } from './terminal';
+import { type Output, formatUsage, summarizeUsage } from '@tinyllm/example-tools';
 
 export const helpText = `Commands:
   /model            list the registry's models

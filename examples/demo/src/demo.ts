@@ -29,7 +29,12 @@ import {
 import { createJsonFileStorage } from '@tinyllm/registry/json-file';
 import type { DemoOptions, ModelSource } from './args';
 import { createModelForRecord } from './models';
-import { type Output, createLoadProgressPrinter, formatUsage, summarizeUsage } from './terminal';
+import {
+  type Output,
+  createLoadProgressPrinter,
+  formatUsage,
+  summarizeUsage,
+} from '@tinyllm/example-tools';
 import { tinyModelRegistration } from './tiny-model';
 
 /** What the demo did, for callers and tests. */

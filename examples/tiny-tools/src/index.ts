@@ -112,3 +112,12 @@ export const get_weather = tool({
 
 /** All three tools, in the order of `tools.json`. */
 export const tinyTools: AnyTool[] = [calculator, convert_units, get_weather];
+
+export {
+  type AnswerUsage,
+  type Output,
+  createLoadProgressPrinter,
+  formatProgressBar,
+  formatUsage,
+  summarizeUsage,
+} from './terminal';

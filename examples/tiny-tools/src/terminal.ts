@@ -1,5 +1,5 @@
 /**
- * Terminal output of the demo: a load/download progress bar and the usage line. Written by hand
+ * Terminal output shared by the demo and chat-cli: a load/download progress bar and the usage line. Written by hand
  * because both are a few lines and a progress-bar package would be the demo's biggest dependency.
  */
 import type { ChatResponse } from '@tinyllm/core';
