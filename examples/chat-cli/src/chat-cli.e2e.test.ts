@@ -11,7 +11,7 @@ import { tinyModelDir } from '@tinyllm/example-tools';
 import { createRegistry } from '@tinyllm/registry';
 import { createJsonFileStorage } from '@tinyllm/registry/json-file';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeOpenAIServer, startFakeOpenAIServer } from './fake-openai-server.test-helper';
+import { type FakeOpenAIServer, startFakeOpenAIServer } from '@tinyllm/example-tools/testing';
 
 const cli = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const workDir = mkdtempSync(join(tmpdir(), 'tinyllm-chat-cli-'));

@@ -13,7 +13,7 @@ import { type Registry, createRegistry } from '@tinyllm/registry';
 import { createJsonFileStorage } from '@tinyllm/registry/json-file';
 import { type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeOpenAIServer, startFakeOpenAIServer } from './fake-openai-server.test-helper';
+import { type FakeOpenAIServer, startFakeOpenAIServer } from '@tinyllm/example-tools/testing';
 import { createChatServer } from './server';
 
 const workDir = mkdtempSync(join(tmpdir(), 'tinyllm-web-chat-'));

@@ -348,6 +348,18 @@ export function createPostgresStorage(settings: PostgresStorageSettings): Storag
     }
   }
 
+  /** Deletes a row the scope may write; false when there is none (or it is not writable). */
+  async function deleteById(table: string, id: string, scope: OwnerScope): Promise<boolean> {
+    const where = new Where([id]);
+    where.add('id = $1');
+    where.writable(scope);
+    const { rowCount } = await (await db()).query(
+      `DELETE FROM ${table} WHERE ${where}`,
+      where.params,
+    );
+    return rowCount > 0;
+  }
+
   async function replace(
     table: string,
     kind: string,
@@ -487,16 +499,7 @@ export function createPostgresStorage(settings: PostgresStorageSettings): Storag
         expectedRevision,
         scope,
       ),
-    async deleteModel(id, scope) {
-      const where = new Where([id]);
-      where.add('id = $1');
-      where.writable(scope);
-      const { rowCount } = await (await db()).query(
-        `DELETE FROM ${models} WHERE ${where}`,
-        where.params,
-      );
-      return rowCount > 0;
-    },
+    deleteModel: (id, scope) => deleteById(models, id, scope),
     insertConfig: (config) =>
       insert(configs, 'config', configColumns, configValues, configParams(config), config),
     getConfig: (id, scope) => getOne(configs, 'id', id, undefined, scope, rowToConfig),
@@ -522,16 +525,7 @@ export function createPostgresStorage(settings: PostgresStorageSettings): Storag
         expectedRevision,
         scope,
       ),
-    async deleteConfig(id, scope) {
-      const where = new Where([id]);
-      where.add('id = $1');
-      where.writable(scope);
-      const { rowCount } = await (await db()).query(
-        `DELETE FROM ${configs} WHERE ${where}`,
-        where.params,
-      );
-      return rowCount > 0;
-    },
+    deleteConfig: (id, scope) => deleteById(configs, id, scope),
     async markConfigUsed(id, at, scope) {
       const where = new Where([id, at]);
       where.add('id = $1');

@@ -1,5 +1,5 @@
 /**
- * A local OpenAI-compatible server for tests: it streams one word every 50 ms for a minute, so
+ * Test helper shared by the examples (`@tinyllm/example-tools/testing`): a local OpenAI-compatible server: it streams one word every 50 ms for a minute, so
  * a test can stop a reply halfway and check that the request was closed (generation stopped).
  */
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
