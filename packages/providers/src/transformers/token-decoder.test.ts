@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IncrementalDecoder, StopSequenceFilter } from './token-decoder';
+import { AutoTokenizer } from '@huggingface/transformers';
+import {
+  ByteLevelDecoder,
+  type ByteLevelToken,
+  IncrementalDecoder,
+  StopSequenceFilter,
+  byteLevelDecoderFor,
+} from './token-decoder';
+import { fixtureDir } from './test-fixture';
 
 // A byte-level vocabulary like GPT-2/Qwen's: each token is a byte string, and a character may
 // span tokens. Token 0 is "special" and decodes to nothing (like <|im_end|> when skipped).
@@ -56,6 +64,112 @@ describe('IncrementalDecoder', () => {
     });
     for (let index = 0; index < 1000; index++) decoder.push(1);
     expect(decodedTokens).toBeLessThan(5000);
+  });
+});
+
+// The same vocabulary as a byte-level table: token 0 is special (skipped), and one added token.
+const addedToken = '<tool_call>';
+const tableToken = (id: number): ByteLevelToken =>
+  id === 0 ? undefined : id === 7 ? addedToken : vocabulary[id];
+const tableAscii = (id: number): string | undefined => {
+  const token = tableToken(id);
+  return token instanceof Uint8Array && token.every((byte) => byte < 0x80)
+    ? String.fromCharCode(...token)
+    : undefined;
+};
+
+describe('ByteLevelDecoder', () => {
+  it('streams characters split across tokens without replacement characters', () => {
+    const decoder = new ByteLevelDecoder(tableToken, tableAscii);
+    const deltas = [4, 9, 10, 3, 11, 12, 13].map((id) => decoder.push(id));
+    expect(deltas).toEqual(['hello', '', 'é', ' ', '', '', '東']);
+    expect(decoder.flush()).toBe('');
+  });
+
+  it('property: the deltas add up to the incremental decoder on the same ids', () => {
+    // Decoding a run of bytes the way the tokenizer does: added tokens end the byte run.
+    const decodeAll = (ids: number[]): string => {
+      let text = '';
+      let run: number[] = [];
+      const end = () => {
+        text += decodeBytes(run);
+        run = [];
+      };
+      for (const id of ids) {
+        const token = tableToken(id);
+        if (token === undefined) continue;
+        if (typeof token === 'string') {
+          end();
+          text += token;
+        } else run.push(id);
+      }
+      end();
+      return text;
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: vocabulary.length - 1 }), { maxLength: 60 }),
+        (ids) => {
+          const decoder = new ByteLevelDecoder(tableToken, tableAscii);
+          let text = '';
+          for (const id of ids) text += decoder.push(id);
+          expect(text + decoder.flush()).toBe(decodeAll(ids));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('byteLevelDecoderFor (the fixture tokenizer)', async () => {
+  const tokenizer = await AutoTokenizer.from_pretrained(fixtureDir, { local_files_only: true });
+  const vocabSize = (tokenizer as unknown as { _tokenizer: { model: { vocab: unknown[] } } })
+    ._tokenizer.model.vocab.length;
+
+  it('takes the fast path for a byte-level BPE tokenizer', () => {
+    expect(byteLevelDecoderFor(tokenizer)).toBeTypeOf('function');
+  });
+
+  it('property: gives exactly what tokenizer.decode gives, for any ids', () => {
+    const create = byteLevelDecoderFor(tokenizer)!;
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: vocabSize - 1 }), { maxLength: 40 }),
+        (ids) => {
+          const decoder = create();
+          let text = '';
+          for (const id of ids) text += decoder.push(id);
+          text += decoder.flush();
+          const expected =
+            ids.length === 0 ? '' : tokenizer.decode(ids, { skip_special_tokens: true });
+          expect(text).toBe(expected);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('round-trips text in several scripts, tool-call markup and special tokens', () => {
+    const text = 'naïve café Zürich 東京 🙂 <tool_call>\n{"name": "x"}\n</tool_call><|im_end|>';
+    const ids = Array.from(
+      tokenizer(text, { add_special_tokens: false }).input_ids.data as BigInt64Array,
+      Number,
+    );
+    const decoder = byteLevelDecoderFor(tokenizer)!();
+    const deltas = ids.map((id) => decoder.push(id));
+    expect(deltas.join('') + decoder.flush()).toBe(text.replace('<|im_end|>', ''));
+    expect(deltas.some((delta) => delta.includes('\uFFFD'))).toBe(false);
+  });
+
+  it('falls back (undefined) for tokenizers it cannot prove it matches', () => {
+    // No byte-level internals at all.
+    expect(byteLevelDecoderFor({ decode: () => '' })).toBeUndefined();
+    // Byte-level internals, but a decode that post-processes text: the self-check refuses.
+    const shouting = Object.assign(Object.create(tokenizer), {
+      decode: (ids: number[], options?: { skip_special_tokens?: boolean }) =>
+        tokenizer.decode(ids, options).toUpperCase(),
+    });
+    expect(byteLevelDecoderFor(shouting)).toBeUndefined();
   });
 });
 

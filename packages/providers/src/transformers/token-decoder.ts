@@ -5,6 +5,14 @@
 /** Decodes token ids to text (the tokenizer's `decode` with special tokens skipped). */
 export type DecodeTokens = (ids: number[]) => string;
 
+/** Turns streamed token ids into text deltas. */
+export interface TokenTextDecoder {
+  /** Adds one token and returns the text it completes (possibly empty). */
+  push(id: number): string;
+  /** Returns text still held back. */
+  flush(): string;
+}
+
 /**
  * Turns a stream of token ids into text deltas.
  *
@@ -14,7 +22,7 @@ export type DecodeTokens = (ids: number[]) => string;
  * before and after the new token and emits the difference, holding text back while it ends in
  * an incomplete character (U+FFFD). Each step decodes a handful of tokens, so it is O(1).
  */
-export class IncrementalDecoder {
+export class IncrementalDecoder implements TokenTextDecoder {
   readonly #decode: DecodeTokens;
   readonly #ids: number[] = [];
   #prefixOffset = 0;
@@ -125,5 +133,196 @@ export class StopSequenceFilter {
       }
     }
     return -1;
+  }
+}
+
+/**
+ * How a byte-level BPE tokenizer (GPT-2, Qwen, Llama 3, ...) maps one token id to output: the
+ * token's bytes, an added token's literal text, or nothing (a special token, skipped).
+ */
+export type ByteLevelToken = Uint8Array | string | undefined;
+
+/**
+ * The fast path of {@link IncrementalDecoder} for byte-level vocabularies: each token is a byte
+ * string, so decoding is appending its bytes to one streaming UTF-8 decoder (which holds back an
+ * incomplete character by itself). That is O(1) per token with no tokenizer call, where the
+ * generic decoder runs the tokenizer's whole decode pipeline on a window every token; for a
+ * model small enough to generate a token in well under a millisecond, that call was the largest
+ * cost the adapter added to generation.
+ */
+export class ByteLevelDecoder implements TokenTextDecoder {
+  readonly #token: (id: number) => ByteLevelToken;
+  readonly #ascii: (id: number) => string | undefined;
+  readonly #utf8 = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+  // True when the UTF-8 decoder holds no partial character: at the start, and after any byte
+  // below 0x80 (an ASCII byte completes or invalidates whatever was pending).
+  #clean = true;
+
+  constructor(token: (id: number) => ByteLevelToken, ascii: (id: number) => string | undefined) {
+    this.#token = token;
+    this.#ascii = ascii;
+  }
+
+  push(id: number): string {
+    // Most tokens of a reply are ASCII: their text is cached, no decoder call needed.
+    if (this.#clean) {
+      const text = this.#ascii(id);
+      if (text !== undefined) return text;
+    }
+    const token = this.#token(id);
+    if (token === undefined) return '';
+    // An added token is emitted as its text and ends the byte run before it, as the
+    // tokenizer's decoder does (an incomplete character before it becomes U+FFFD there too).
+    if (typeof token === 'string') {
+      const before = this.#clean ? '' : this.#utf8.decode();
+      this.#clean = true;
+      return before + token;
+    }
+    if (token.length === 0) return '';
+    this.#clean = token[token.length - 1]! < 0x80;
+    return this.#utf8.decode(token, { stream: true });
+  }
+
+  flush(): string {
+    this.#clean = true;
+    return this.#utf8.decode();
+  }
+}
+
+/** GPT-2's byte-to-character table, inverted: the character a byte-level token uses for each byte. */
+function unicodeToBytes(): Map<string, number> {
+  const printable: number[] = [];
+  for (let byte = 33; byte <= 126; byte++) printable.push(byte);
+  for (let byte = 161; byte <= 172; byte++) printable.push(byte);
+  for (let byte = 174; byte <= 255; byte++) printable.push(byte);
+  const table = new Map<string, number>();
+  for (const byte of printable) table.set(String.fromCharCode(byte), byte);
+  let extra = 0;
+  for (let byte = 0; byte < 256; byte++) {
+    if (!printable.includes(byte)) table.set(String.fromCharCode(256 + extra++), byte);
+  }
+  return table;
+}
+
+let byteTable: Map<string, number> | undefined;
+
+/**
+ * The internals of a transformers.js tokenizer that the fast path reads. They are not public
+ * API, so every field is checked, and {@link byteLevelDecoderFor} also compares the result with
+ * the tokenizer's own `decode` before trusting it.
+ */
+interface TokenizerInternals {
+  _tokenizer?: {
+    model?: { vocab?: unknown };
+    decoder?: { config?: { type?: unknown }; end_of_word_suffix?: unknown } | null;
+    special_tokens?: unknown;
+    added_tokens?: unknown;
+    clean_up_tokenization_spaces?: unknown;
+  };
+}
+
+interface ByteLevelTables {
+  token(id: number): ByteLevelToken;
+  /** The token's text when it is plain ASCII bytes (so decodes on its own), else undefined. */
+  ascii(id: number): string | undefined;
+}
+
+const fastPathCache = new WeakMap<object, ByteLevelTables | null>();
+
+/**
+ * A factory of {@link ByteLevelDecoder}s for this tokenizer, or `undefined` when the tokenizer
+ * is not plain byte-level BPE (then use {@link IncrementalDecoder}). The answer is computed
+ * once per tokenizer and includes a self-check against `decode`: the fast path is used only
+ * where it gives exactly the tokenizer's text.
+ */
+export function byteLevelDecoderFor(
+  tokenizer: object & {
+    decode(ids: number[], options?: { skip_special_tokens?: boolean }): string;
+  },
+): (() => ByteLevelDecoder) | undefined {
+  let tables = fastPathCache.get(tokenizer);
+  if (tables === undefined) {
+    tables = byteLevelTables(tokenizer as TokenizerInternals) ?? null;
+    if (tables && !agreesWithDecode(tokenizer, tables)) tables = null;
+    fastPathCache.set(tokenizer, tables);
+  }
+  const found = tables;
+  return found ? () => new ByteLevelDecoder(found.token, found.ascii) : undefined;
+}
+
+function byteLevelTables(tokenizer: TokenizerInternals): ByteLevelTables | undefined {
+  const inner = tokenizer._tokenizer;
+  const vocab = inner?.model?.vocab;
+  const decoder = inner?.decoder;
+  if (!inner || !Array.isArray(vocab) || !decoder || decoder.config?.type !== 'ByteLevel') return;
+  // Options that change text after the byte decoding: not handled here.
+  if (decoder.end_of_word_suffix || inner.clean_up_tokenization_spaces) return;
+  const special = new Set(Array.isArray(inner.special_tokens) ? inner.special_tokens : []);
+  const added = new Set<string>();
+  if (Array.isArray(inner.added_tokens)) {
+    for (const entry of inner.added_tokens) {
+      const content = (entry as { content?: unknown }).content;
+      if (typeof content === 'string') added.add(content);
+    }
+  }
+  byteTable ??= unicodeToBytes();
+  const table = byteTable;
+  // Built lazily: a 150k-token vocabulary needs only the ids a reply uses.
+  const cache: ByteLevelToken[] = [];
+  const asciiCache: (string | undefined)[] = [];
+  const built: boolean[] = [];
+  const token = (id: number): ByteLevelToken => {
+    if (built[id]) return cache[id];
+    const text: unknown = vocab[id];
+    let value: ByteLevelToken;
+    if (typeof text !== 'string' || special.has(text)) value = undefined;
+    else if (added.has(text)) value = text;
+    else {
+      const bytes = new Uint8Array(text.length);
+      let length = 0;
+      for (const character of text) bytes[length++] = table.get(character) ?? 0;
+      value = bytes.subarray(0, length);
+      if (value.every((byte) => byte < 0x80)) asciiCache[id] = String.fromCharCode(...value);
+    }
+    cache[id] = value;
+    built[id] = true;
+    return value;
+  };
+  const ascii = (id: number): string | undefined => {
+    if (!built[id]) token(id);
+    return asciiCache[id];
+  };
+  return { token, ascii };
+}
+
+/** Compares the fast path with the tokenizer's `decode` on single tokens and on a sentence. */
+function agreesWithDecode(
+  tokenizer: { decode(ids: number[], options?: { skip_special_tokens?: boolean }): string },
+  tables: ByteLevelTables,
+): boolean {
+  const decode = (ids: number[]) => tokenizer.decode(ids, { skip_special_tokens: true });
+  const fast = (ids: number[]) => {
+    const decoder = new ByteLevelDecoder(tables.token, tables.ascii);
+    let text = '';
+    for (const id of ids) text += decoder.push(id);
+    return text + decoder.flush();
+  };
+  try {
+    const vocab = (tokenizer as TokenizerInternals)._tokenizer?.model?.vocab as unknown[];
+    const size = vocab.length;
+    const ids = new Set<number>();
+    for (let id = 0; id < Math.min(size, 300); id++) ids.add(id);
+    for (let id = Math.max(0, size - 100); id < size; id++) ids.add(id);
+    for (let step = 0; step < 200; step++) ids.add(Math.floor((step * size) / 200));
+    for (const id of ids) if (fast([id]) !== decode([id])) return false;
+    // Runs of tokens, including characters split across tokens.
+    const sample = [...ids];
+    for (let start = 0; start + 12 <= sample.length; start += 37) {
+      const run = sample.slice(start, start + 12);
+      if (fast(run) !== decode(run)) return false;
+    }
+    return true;
+  } catch {
+    return false;
   }
 }

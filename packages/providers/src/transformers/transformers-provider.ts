@@ -27,7 +27,12 @@ import {
   type ModelManagerOptions,
   createModelManager,
 } from './model-manager';
-import { IncrementalDecoder, StopSequenceFilter } from './token-decoder';
+import {
+  IncrementalDecoder,
+  StopSequenceFilter,
+  type TokenTextDecoder,
+  byteLevelDecoderFor,
+} from './token-decoder';
 
 const provider = 'transformers';
 
@@ -310,9 +315,9 @@ async function* generateStream(init: GenerateStreamInit): AsyncGenerator<Provide
         },
       );
 
-    const decoder = new IncrementalDecoder((ids) =>
-      tokenizer.decode(ids, { skip_special_tokens: true }),
-    );
+    const decoder: TokenTextDecoder =
+      byteLevelDecoderFor(tokenizer)?.() ??
+      new IncrementalDecoder((ids) => tokenizer.decode(ids, { skip_special_tokens: true }));
     const stops = new StopSequenceFilter(request.stop);
     const parseReasoning = options.parseReasoning ?? true;
     const parser = new HermesToolCallParser({
@@ -323,12 +328,12 @@ async function* generateStream(init: GenerateStreamInit): AsyncGenerator<Provide
     let outputTokens = 0;
     let lastToken: number | undefined;
     let sawToolCall = false;
-    const toEvents = function* (text: string): Generator<ProviderStreamEvent> {
-      if (text.length === 0) return;
-      for (const event of parser.push(text)) {
-        if (event.type === 'tool-call') sawToolCall = true;
-        yield event;
-      }
+    // Parser events for a piece of text (an array, not a generator: this runs once per token).
+    const toEvents = (text: string): readonly ProviderStreamEvent[] => {
+      if (text.length === 0) return noEvents;
+      const events = parser.push(text);
+      for (const event of events) if (event.type === 'tool-call') sawToolCall = true;
+      return events;
     };
 
     while (true) {
@@ -344,7 +349,7 @@ async function* generateStream(init: GenerateStreamInit): AsyncGenerator<Provide
       }
       queue.length = 0;
       if (stops.stopped) interrupt();
-      yield* toEvents(text);
+      for (const event of toEvents(text)) yield event;
       if (ended || stops.stopped) break;
       if (signal.aborted) throw abortedError(signal, context);
       if (leaseSignal.aborted) throw abortedError(leaseSignal, context);
@@ -352,8 +357,8 @@ async function* generateStream(init: GenerateStreamInit): AsyncGenerator<Provide
         wake = resolve;
       });
     }
-    if (!stops.stopped) yield* toEvents(stops.push(decoder.flush()));
-    yield* toEvents(stops.flush());
+    if (!stops.stopped) for (const event of toEvents(stops.push(decoder.flush()))) yield event;
+    for (const event of toEvents(stops.flush())) yield event;
     for (const event of parser.flush()) {
       if (event.type === 'tool-call') sawToolCall = true;
       yield event;
@@ -407,6 +412,8 @@ function readContextLength(modelId: string, modelsDir: string | undefined): numb
     return undefined;
   }
 }
+
+const noEvents: readonly ProviderStreamEvent[] = [];
 
 function samplingOf(request: ChatRequest): Record<string, unknown> {
   const sampling: Record<string, unknown> = {};
