@@ -23,7 +23,7 @@ const modelsDir =
   fileURLToPath(new URL('../../../models', import.meta.url));
 const modelId = process.env['TINYLLM_BENCH_MODEL'] ?? 'tiny-tool-qwen';
 const newTokens = Number(process.env['TINYLLM_BENCH_TOKENS'] ?? 128);
-const rounds = Number(process.env['TINYLLM_BENCH_ROUNDS'] ?? 16);
+const rounds = Number(process.env['TINYLLM_BENCH_ROUNDS'] ?? 32);
 const prompt = "what's the weather in Paris?";
 
 /** Figures of one benchmark run. */
