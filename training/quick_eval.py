@@ -18,6 +18,7 @@ p.add_argument("--seed", type=int, default=1234)
 p.add_argument("--train-examples", type=int, default=60000)
 p.add_argument("--limit", type=int, default=40)
 p.add_argument("--stride", type=int, default=1)
+p.add_argument("--dev", action="store_true", help="score the dev-only frames (tooldata.dev_cases), not eval/heldout.jsonl")
 a = p.parse_args()
 
 if a.tokenizer_json:
@@ -64,7 +65,7 @@ def greedy(text, max_new=64):
 
 
 import re
-cases = [json.loads(l) for l in open(os.path.join(a.model_dir, "eval/heldout.jsonl"))][::a.stride][:a.limit]
+cases = (td.dev_cases() if a.dev else [json.loads(l) for l in open(os.path.join(a.model_dir, "eval/heldout.jsonl"))])[::a.stride][:a.limit]
 ok_tool = ok_ans = 0
 t0 = time.time()
 for c in cases:

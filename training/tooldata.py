@@ -540,3 +540,333 @@ def heldout_case(i, ex):
                      "answerIncludes": ex["includes"], "referenceAnswer": ex["answer"]},
         "novelPhrasing": ex["novel"],
     }
+
+
+# ---------------------------------------------------------------- v2 training data (augmented)
+# The v1 data used a dozen fixed sentence frames per skill, and the model learnt positions instead
+# of reading the request: on new frames it copied digits from where they used to be ("4126 / 9"
+# for "...126 divided by 9") and called get_weather for anything it did not recognise. v2 keeps
+# the v1 frames and adds, for training only: more frames written for v2, generic lead-ins and
+# tails that shift every position, op-specific phrasings ("subtract 4 from 83"), many more
+# unknown cities, and compositional out-of-scope requests. None of the held-out-only frames
+# above is used (checked by assert_no_heldout_frames), and the held-out generator (Gen with
+# held=True) is untouched, so eval/heldout.jsonl stays the same file.
+
+LEADS = [
+    "hey", "hey,", "hi,", "hello,", "ok", "ok,", "okay so", "so", "so,", "please", "please,", "quick question:",
+    "question:", "one thing:", "next one:", "also", "also,", "and", "now", "right,", "yo", "excuse me,", "sorry,",
+    "tell me,", "I wonder,", "just curious:", "assistant:", "Hey there!", "Good morning!", "Hi.", "another one:",
+    "btw", "by the way,", "real quick,", "um", "hmm,", "well,", "listen,", "let's see:", "task:", "request:",
+    "Hello! ", "alright,", "ok then,", "next:", "one more:", "hi again,", "so basically,", "I'm curious,",
+]
+TAILS = [
+    "thanks", ", thanks", "please", ", please", "thank you", "for me", "for me please", "now", "right now",
+    "quickly", "if you can", "asap", "!", " pls", ", ty", "cheers", ", cheers", ":)", "again", "too",
+]
+CALC_BIN_V2 = [
+    "what would {a} {w} {b} be?", "I want {a} {w} {b}", "answer this: {a} {w} {b}", "{a} {w} {b} equals?",
+    "find {a} {w} {b}", "give me {a} {w} {b}", "what's the result of {a} {w} {b}?", "tell me what {a} {w} {b} is",
+    "determine {a} {w} {b}", "what is the value of {a} {w} {b}?", "{a} {w} {b} is what?", "let me know {a} {w} {b}",
+    "can you tell me {a} {w} {b}?", "what's {a} {w} {b} exactly?", "{a} {w} {b} makes how much?",
+    "please work out {a} {w} {b}", "so what is {a} {w} {b}", "solve {a} {w} {b}",
+]
+CALC_OP_V2 = {
+    "+": ["add {a} and {b}", "the sum of {a} and {b}", "{a} and {b} added together", "what do {a} and {b} add up to?",
+          "sum {a} and {b}", "add {a} to {b}"],
+    "-": ["subtract {b} from {a}", "take {b} away from {a}", "{a} take away {b}", "{a} less {b}",
+          "what is {a} less {b}?", "reduce {a} by {b}"],
+    "*": ["multiply {a} by {b}", "the product of {a} and {b}", "{a} x {b}", "what is {a} x {b}?",
+          "multiply {a} and {b}"],
+    "/": ["divide {a} by {b}", "{a} over {b}", "what is {a} over {b}?", "{a} split {b} ways", "how many times does {b} go into {a}?"],
+}
+CALC_SYM_V2 = [
+    "what's the answer to {e}?", "answer: {e}", "{e} equals what?", "give me the result of {e}", "please work out {e}",
+    "can you solve {e}?", "eval {e}", "result for {e}", "tell me {e}", "what would {e} give?", "I need {e} calculated",
+    "run {e}", "crunch {e}", "what number is {e}?", "so what is {e}", "{e}?", "{e} =", "what is {e} equal to?",
+    "work out {e} for me", "calc {e}", "the answer to {e} is?", "could you evaluate {e}?",
+]
+CONV_V2 = [
+    "how many {u2} are in {v} {u1}?", "{v} {u1} converted to {u2}", "change {v} {u1} to {u2}", "what are {v} {u1} in {u2}?",
+    "{v} {u1} = ? {u2}", "give me {v} {u1} in {u2}", "I want {v} {u1} in {u2}", "convert from {u1} to {u2}: {v}",
+    "{v} {u1} -> {u2}", "what does {v} {u1} make in {u2}?", "{v} {u1} is what in {u2}?", "switch {v} {u1} to {u2}",
+    "tell me {v} {u1} in {u2}", "can you change {v} {u1} into {u2}?", "how much are {v} {u1} in {u2}?",
+    "{v} {u1} into {u2} please", "what's {v} {u1} when converted to {u2}?", "{u1} to {u2}: {v}",
+]
+WEATHER_V2 = [
+    "weather for {c} please", "{c} weather", "{c} weather?", "what's the forecast in {c}?", "forecast for {c}",
+    "is it sunny in {c}?", "is it warm in {c}?", "will it snow in {c}?", "how cold is it in {c}?",
+    "what are the conditions in {c}?", "current weather in {c}", "tell me about the weather in {c}",
+    "show me the weather in {c}", "I want the weather in {c}", "can you get the weather in {c}?",
+    "look up the weather in {c}", "what's the weather like over in {c}?", "temperature in {c}?",
+    "is it windy in {c}?", "should I wear a coat in {c}?", "is it a nice day in {c}?", "how warm is {c} right now?",
+    "what's the weather doing in {c}?", "weather report for {c}", "{c}: weather?", "is it hot in {c} today?",
+]
+UNKNOWN_CITIES_V2 = [
+    "San Jose", "Cape Town", "Buenos Aires", "Hong Kong", "Los Angeles", "Rio de Janeiro", "Mexico City", "Kuala Lumpur",
+    "Tel Aviv", "Las Vegas", "Salt Lake City", "Glasgow", "Porto", "Munich", "Hamburg", "Milan", "Naples", "Geneva",
+    "Brussels", "Copenhagen", "Stockholm", "Reykjavik", "Istanbul", "Tehran", "Karachi", "Delhi", "Bangkok", "Singapore",
+    "Shanghai", "Taipei", "Auckland", "Melbourne", "Vancouver", "Calgary", "Houston", "Phoenix", "Atlanta", "Detroit",
+    "Austin", "Portland", "Caracas", "Havana", "Accra", "Dakar", "Tunis", "Riga", "Vilnius", "Sofia", "Belgrade", "Minsk",
+]
+GREET_V2 = ["good day", "yo", "sup", "hi hi", "morning", "hello friend", "hi, how are you?", "how are you?",
+            "how's it going?", "nice to meet you", "what's up", "hola", "bonjour", "salutations", "hey buddy",
+            "hello hello", "hey!", "hi there", "Hi!", "good morning!", "hey, how are you doing?", "hello?"]
+THANKS_V2 = ["thanks so much", "ty", "appreciate it", "awesome, thank you", "perfect, thanks", "ok thanks", "nice, cheers",
+             "thank u", "great, thank you!", "thanks!!", "many thanks", "cool, thanks"]
+OOS_FRAMES_V2 = [
+    "what is {n}?", "tell me about {n}", "explain {n}", "who invented {n}?", "how does {n} work?",
+    "write a story about {n}", "write a poem about {n}", "give me a fact about {n}", "describe {n}",
+    "why is {n} important?", "can you draw {n}?", "where can I buy {n}?", "how do I make {n}?",
+    "what do you think about {n}?", "teach me about {n}", "I love {n}", "search the web for {n}", "play {n}",
+    "remind me about {n}", "send an email about {n}", "what's the history of {n}?", "do you like {n}?",
+    "is {n} good?", "give me ideas about {n}", "write a song about {n}", "who is famous for {n}?",
+]
+OOS_NOUNS_V2 = [
+    "the moon", "dinosaurs", "pizza", "jazz", "the internet", "volcanoes", "cats", "football", "democracy", "gravity",
+    "coffee", "a song", "music", "history", "Python", "the stock market", "poetry", "bitcoin", "the Roman empire",
+    "electricity", "a cake", "bread", "a website", "my homework", "love", "friendship", "a car", "a vacation", "robots",
+    "DNA", "the brain", "sleep", "a movie", "a podcast", "birds", "trees", "a marathon", "yoga", "the guitar",
+    "the alphabet", "colors", "Mars", "a password", "a meeting", "taxes", "soccer", "painting", "dogs", "the piano",
+    "rainbows", "computers", "the pyramids", "tea", "chocolate", "planets", "ancient Greece", "video games",
+]
+OOS_V2 = [
+    "what day is it?", "set an alarm", "turn on the lights", "order a pizza", "who is the president?", "are you a robot?",
+    "do you like music?", "what can you do?", "how old are you?", "I'm bored", "lol", "ok", "yes", "no", "what?", "help",
+    "open the door", "call my mom", "play some music", "book a flight", "find a restaurant", "what's trending?",
+    "can you dance?", "do you dream?", "what's your favorite color?", "tell me about yourself", "good night",
+    "I feel sad", "make me laugh", "who made you?", "where do you live?", "can you keep a secret?",
+    "what is love?", "how do magnets work?", "write some code", "fix my computer", "what should I watch tonight?",
+]
+OOS_CITY_V2 = ["how do I get to {c}?", "what is {c} famous for?", "tell me the history of {c}", "what language do they speak in {c}?",
+               "best restaurants in {c}?", "how big is {c}?", "flights to {c}", "what country is {c} in?"]
+ORDINARY_WORDS = ["apple", "river", "blue", "quick", "table", "window", "garden", "simple", "paper", "music", "silver",
+                  "happy", "cloud", "stone", "early", "green", "little", "bright", "ocean", "forest", "smile", "yellow"]
+
+
+# v3: filler words around a request. v2 still let the model find a number by its distance from
+# the start or the end of the message (fixed frames, fixed lead-ins); random words of random
+# length on either side leave only the digits themselves to go by. No tool cue among them.
+FILLER_WORDS = [
+    "the", "a", "my", "your", "this", "that", "just", "really", "so", "very", "quite", "maybe", "also", "then", "now",
+    "today", "again", "still", "only", "please", "kindly", "hey", "ok", "yes", "well", "right", "sure", "friend",
+    "buddy", "team", "boss", "teacher", "student", "kid", "mom", "dad", "sister", "brother", "neighbor", "colleague",
+    "asked", "said", "wants", "needs", "wonders", "thinks", "told", "me", "us", "them", "it", "for", "with", "about",
+    "from", "on", "at", "by", "of", "and", "or", "but", "because", "since", "while", "when", "before", "after", "if",
+    "quick", "small", "big", "easy", "hard", "simple", "important", "urgent", "little", "other", "next", "last",
+    "question", "thing", "task", "problem", "note", "idea", "project", "work", "school", "office", "home", "class",
+    "meeting", "lunch", "dinner", "trip", "plan", "list", "report", "message", "email", "book", "game", "story",
+    "I", "we", "you", "they", "he", "she", "am", "is", "are", "was", "be", "have", "had", "do", "did", "can", "could",
+    "would", "should", "will", "must", "might", "need", "want", "like", "know", "think", "see", "try", "help",
+    "sorry", "thanks", "cheers", "hmm", "um", "oh", "wow", "cool", "nice", "great", "fine", "good", "bad", "busy",
+]
+
+
+def pseudo_name(r):
+    """A made-up place name: letters in consonant/vowel runs or at random, 4 to 10 long."""
+    if r.random() < 0.5:
+        cons, vows = "bcdfghjklmnprstvwyz", "aeiou"
+        name = "".join(r.choice(cons) + r.choice(vows) + (r.choice(cons) if r.random() < 0.3 else "")
+                       for _ in range(r.randint(2, 4)))
+    else:
+        name = "".join(r.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(r.randint(4, 10)))
+    return name.capitalize()
+
+
+def filler(r, lo, hi):
+    return " ".join(r.choice(FILLER_WORDS) for _ in range(r.randint(lo, hi)))
+
+
+class TrainGen(Gen):
+    """Training-only generator: v1 frames plus the v2 augmentation above; with noise=True (data
+    version 3) also filler words around requests and more long numbers; with names=True (data
+    version 4) also more unknown cities, half of them made-up names (pseudo_name)."""
+
+    def __init__(self, seed, noise=False, names=False):
+        super().__init__(seed, held=False)
+        self.noise = noise
+        self.names = names
+
+    def number(self, kind="int"):
+        if not self.noise:
+            return super().number(kind)
+        r = self.r
+        x = r.random()
+        if x < 0.35:
+            return r.randint(1, 20)
+        if x < 0.6:
+            return r.randint(2, 999)
+        if x < 0.85:
+            return r.randint(1000, 99999)
+        return r.randint(1, 9999) + r.choice([0.5, 0.25, 0.75, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 0.9, 0.05, 0.35])
+
+    def wrap(self, tpl):
+        r = self.r
+        if self.noise:
+            x = r.random()
+            if x < 0.3:
+                tpl = filler(r, 1, 7) + (", " if r.random() < 0.3 else " ") + tpl
+            elif x < 0.45:
+                tpl = filler(r, 2, 6) + ". " + tpl
+            y = r.random()
+            if y < 0.2:
+                tpl = tpl + (" " if r.random() < 0.5 else ", ") + filler(r, 1, 6)
+            elif y < 0.3:
+                tpl = tpl + " " + filler(r, 1, 4) + "?"
+        if r.random() < 0.45:
+            lead = r.choice(LEADS)
+            tpl = lead + ("" if lead.endswith(" ") else " ") + tpl
+        if r.random() < 0.3:
+            tail = r.choice(TAILS)
+            base = tpl.rstrip("?.!") if r.random() < 0.5 else tpl
+            tpl = base + (tail if tail[0] in ",!:" or tail.startswith(" ") else " " + tail)
+        x = r.random()
+        if x < 0.08:
+            tpl = tpl[:1].upper() + tpl[1:]
+        elif x < 0.14:
+            tpl = tpl.rstrip("?.!")
+        return tpl
+
+    def pick_tpl(self, train, held):
+        r = self.r
+        extra = {id(CALC_BIN_TRAIN): CALC_BIN_V2, id(CALC_SYM_TRAIN): CALC_SYM_V2, id(CONV_TRAIN): CONV_V2,
+                 id(WEATHER_TRAIN): WEATHER_V2}.get(id(train))
+        if extra is None:  # greetings, thanks, out-of-scope lists: plain strings, no wrapping
+            return r.choice(train), False
+        tpl = r.choice(train) if r.random() < 0.4 else r.choice(extra)
+        return self.wrap(tpl).replace("{{", "{").replace("}}", "}"), False
+
+    def calc(self):
+        r = self.r
+        if r.random() < 0.2:  # op-specific phrasings ("subtract b from a")
+            op = r.choice(["*", "+", "-", "/"])
+            a, b = self.number(), self.number()
+            if op == "/" and r.random() < 0.5:
+                b = r.randint(2, 12)
+                a = b * r.randint(1, 99)
+            a_s, b_s = num_text(a), num_text(b)
+            expr = f"{a_s} {op} {b_s}"
+            res = run_tool("calculator", {"expression": expr})
+            if "error" in res:
+                return self.calc()
+            q = self.wrap(r.choice(CALC_OP_V2[op])).format(a=a_s, b=b_s)
+            return dict(q=q, tool="calculator", args={"expression": expr}, result=res,
+                        answer=f"{expr} = {fmt_num(res['result'])}.", includes=[fmt_num(res["result"])], novel=False)
+        return super().calc()
+
+    def weather(self):
+        r = self.r
+        if r.random() < (0.65 if self.names else 0.72):
+            city = r.choice(list(WEATHER))
+        else:
+            x = r.random()
+            if x < 0.3:
+                city = r.choice(UNKNOWN_CITIES_TRAIN)
+            elif x < 0.6:
+                city = r.choice(UNKNOWN_CITIES_V2)
+            elif x < 0.9:
+                city = "".join(r.choice(SYL) for _ in range(r.randint(2, 4))).capitalize()
+                if self.names and r.random() < 0.6:  # v4: names the BPE merges do not favour
+                    city = pseudo_name(r)
+            else:
+                city = " ".join("".join(r.choice(SYL) for _ in range(r.randint(1, 3))).capitalize() for _ in range(2))
+        tpl, _ = self.pick_tpl(WEATHER_TRAIN, WEATHER_HELD)
+        q = tpl.format(c=city)
+        res = run_tool("get_weather", {"city": city})
+        if "error" in res:
+            answer, inc = f"Sorry, I don't have weather data for {city}.", [city]
+        else:
+            answer = f"In {city} it is {res['condition']} and {res['temperature_c']}°C."
+            inc = [res["condition"], str(res["temperature_c"])]
+        return dict(q=q, tool="get_weather", args={"city": city}, result=res, answer=answer, includes=inc, novel=False)
+
+    def notool(self):
+        r = self.r
+        x = r.random()
+        if x < 0.22:
+            q, a = r.choice(GREET_TRAIN + GREET_V2), ANSWER_GREET
+        elif x < 0.32:
+            q, a = r.choice(THANKS_TRAIN + THANKS_V2), ANSWER_THANKS
+        else:
+            a = ANSWER_OOS
+            y = r.random()
+            if y < 0.25:
+                q = r.choice(OOS_TRAIN)
+            elif y < 0.4:
+                q = r.choice(OOS_V2)
+            elif y < 0.8:
+                q = r.choice(OOS_FRAMES_V2).format(n=r.choice(OOS_NOUNS_V2))
+            elif y < 0.9:
+                q = r.choice(OOS_CITY_V2).format(c=r.choice(list(WEATHER) + UNKNOWN_CITIES_V2))
+            elif not self.noise or r.random() < 0.5:  # a few ordinary words with no request in them
+                q = " ".join(r.choice(ORDINARY_WORDS) for _ in range(r.randint(1, 4)))
+            else:
+                q = filler(r, 2, 9) + r.choice(["", "?", ".", "!"])
+            if r.random() < 0.25:
+                q = r.choice(LEADS) + " " + q
+        return dict(q=q, tool=None, args=None, result=None, answer=a, includes=[], novel=False)
+
+    def sample(self, kind=None):
+        if kind is None:
+            x = self.r.random()
+            kind = "calc" if x < 0.32 else "convert" if x < 0.56 else "weather" if x < 0.78 else "notool"
+        return getattr(self, kind)()
+
+
+def assert_no_heldout_frames():
+    """The v2 lists must not contain any held-out-only frame or message."""
+    held = CALC_BIN_HELD + CALC_SYM_HELD + CONV_HELD + WEATHER_HELD + GREET_HELD + THANKS_HELD + OOS_HELD
+    v2 = (LEADS + TAILS + CALC_BIN_V2 + CALC_SYM_V2 + CONV_V2 + WEATHER_V2 + GREET_V2 + THANKS_V2 + OOS_V2 + OOS_FRAMES_V2
+          + OOS_CITY_V2 + [f for fs in CALC_OP_V2.values() for f in fs])
+    held_norm = {h.lower().strip(" ?!.") for h in held}
+    clash = [s for s in v2 if s.lower().strip(" ?!.") in held_norm]
+    assert not clash, f"held-out frames in v2 training lists: {clash}"
+    cities = set(UNKNOWN_CITIES_HELD) & (set(UNKNOWN_CITIES_V2) | set(UNKNOWN_CITIES_TRAIN))
+    assert not cities, f"held-out cities in v2 training lists: {cities}"
+
+
+# ---------------------------------------------------------------- dev set (model selection)
+# Frames used neither in training nor in the held-out set: quick_eval.py --dev scores a
+# checkpoint on them, so training decisions never look at eval/heldout.jsonl.
+CALC_BIN_DEV = ["yo, {a} {w} {b}?", "{a} {w} {b}, what's that?", "what comes out of {a} {w} {b}?",
+                "my homework says {a} {w} {b}", "check {a} {w} {b} for me"]
+CALC_SYM_DEV = ["what's {e} then?", "I got {e}, solve it", "can you do {e}", "math time: {e}", "{e} -> ?"]
+CONV_DEV = ["{v} {u1} in {u2} is how much?", "what is the {u2} value of {v} {u1}?", "from {v} {u1} to {u2} please",
+            "my recipe says {v} {u1}, how much in {u2}?", "{v} {u1} as {u2}?"]
+WEATHER_DEV = ["weather check: {c}", "how does {c} look weather-wise?", "what's the sky like in {c}?",
+               "going out in {c}, is it nice?", "what's the weather for {c} now?"]
+UNKNOWN_CITIES_DEV = ["Edinburgh", "Marseille", "Krakow", "Nagoya", "Medellin", "Kampala"]
+NOTOOL_DEV = ["good to see you", "heya", "what is your purpose?", "write a limerick", "who built the Eiffel Tower?",
+              "how do plants grow?", "tell me a fun fact", "thanks, that helps", "recommend a podcast", "what's a good hobby?"]
+
+
+class DevGen(Gen):
+    """Dev-set generator: the held-out machinery with the dev-only frames above."""
+
+    def __init__(self, seed):
+        super().__init__(seed, held=True)
+
+    def pick_tpl(self, train, held):
+        dev = {id(CALC_BIN_TRAIN): CALC_BIN_DEV, id(CALC_SYM_TRAIN): CALC_SYM_DEV, id(CONV_TRAIN): CONV_DEV,
+               id(WEATHER_TRAIN): WEATHER_DEV}.get(id(train))
+        if dev is None:
+            return self.r.choice(NOTOOL_DEV), True
+        return self.r.choice(dev), True
+
+    def weather(self):
+        saved = UNKNOWN_CITIES_HELD[:]
+        UNKNOWN_CITIES_HELD[:] = UNKNOWN_CITIES_DEV
+        try:
+            return super().weather()
+        finally:
+            UNKNOWN_CITIES_HELD[:] = saved
+
+    def notool(self):
+        q = self.r.choice(NOTOOL_DEV)
+        a = ANSWER_THANKS if q.startswith("thanks") else ANSWER_GREET if q in ("good to see you", "heya") else ANSWER_OOS
+        return dict(q=q, tool=None, args=None, result=None, answer=a, includes=[], novel=True)
+
+
+def dev_cases(n=80, seed=2468):
+    g = DevGen(seed)
+    kinds = ["calc"] * 3 + ["convert"] * 2 + ["weather"] * 2 + ["notool"] * 2
+    return [heldout_case(i + 1, g.sample(kinds[i % len(kinds)])) for i in range(n)]

@@ -34,6 +34,13 @@ def parse():
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--eval-seed", type=int, default=98765)
     p.add_argument("--train-examples", type=int, default=60000)
+    p.add_argument("--data-version", type=int, default=1, choices=[1, 2, 3, 4],
+                   help="1: the v1 frames only; 2: v1 plus the training-only augmentation in tooldata.TrainGen; "
+                        "3: v2 plus filler words around requests and more long numbers; 4: v3 plus more unknown "
+                        "and made-up city names")
+    p.add_argument("--tokenizer-json", default=None,
+                   help="reuse this tokenizer.json instead of training one (needed to continue from a checkpoint "
+                        "when the training data changed)")
     p.add_argument("--eval-cases", type=int, default=250)
     p.add_argument("--vocab-size", type=int, default=1024)
     p.add_argument("--hidden", type=int, default=128)
@@ -97,7 +104,10 @@ def main():
     os.makedirs(os.path.join(out, "eval"), exist_ok=True)
 
     # ---------------------------------------------------------------- data
-    gen = td.Gen(args.seed)
+    if args.data_version >= 2:
+        td.assert_no_heldout_frames()
+    gen = (td.TrainGen(args.seed, noise=args.data_version >= 3, names=args.data_version >= 4)
+           if args.data_version >= 2 else td.Gen(args.seed))
     train_exs = [gen.sample() for _ in range(args.train_examples)]
     train_queries = {ex["q"] for ex in train_exs}
 
@@ -122,7 +132,14 @@ def main():
 
     # ---------------------------------------------------------------- tokenizer
     t0 = time.time()
-    tok = build_tokenizer(args, train_exs)
+    if args.tokenizer_json:
+        tj = json.load(open(args.tokenizer_json, encoding="utf-8"))
+        vocab = dict(tj["model"]["vocab"])
+        for t in tj["added_tokens"]:
+            vocab[t["content"]] = t["id"]
+        tok = ByteBPE([tuple(x) for x in tj["model"]["merges"]], vocab)
+    else:
+        tok = build_tokenizer(args, train_exs)
     vocab_size = len(tok.vocab)
     print(f"tokenizer: vocab {vocab_size}, merges {len(tok.merges)} ({time.time() - t0:.1f}s)", flush=True)
     prefix_text = td.render_system(td.TOOLS)
@@ -367,7 +384,7 @@ def main():
         "base_model": None,
         "architecture": "Qwen2ForCausalLM (trained from scratch)",
         "method": "sft",
-        "dataset": {"name": "tinyllm-synthetic-tool-use-v1", "generator": "training/tooldata.py", "seed": args.seed,
+        "dataset": {"name": f"tinyllm-synthetic-tool-use-v{args.data_version}", "generator": "training/tooldata.py", "seed": args.seed,
                     "examples": args.train_examples, "eval_set": "eval/heldout.jsonl", "eval_seed": args.eval_seed,
                     "eval_cases": len(cases), "eval_novel_phrasing_cases": sum(c["novel"] for c in cases)},
         "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
