@@ -93,6 +93,10 @@ function lockFs(lockPath: string, staleMs: number) {
               Object.assign(new Error('Lock is fresh'), { code: 'ELOCKED' }),
             );
           }
+          // A holder killed while writing its owner file leaves it empty or cut short: it is
+          // unreadable, but it is there, and the non-recursive rmdir below would fail on it
+          // (ENOTEMPTY) on every attempt, so the abandoned lock would never be broken.
+          fs.rmSync(join(lockPath, 'owner'), { force: true });
         } else if (owner.pid !== process.pid && !isDead(owner)) {
           return errorCallback(
             callback,

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TinyLLMError } from '@tinyllm/core';
@@ -9,6 +9,7 @@ import { bundleFixture } from '../../../test/bundle';
 import { createRegistry } from '../../registry';
 import { parseRegistryFile } from '../../registry-file';
 import { describeStorageConformance, testEncryptionKey } from '../conformance';
+import { acquireFileLock } from './file-lock';
 import { createJsonFileStorage } from './index';
 
 let directory: string;
@@ -173,6 +174,23 @@ describe('json-file storage', () => {
     await registry.usage.record(model.id, { ...event, requestId: 'r2', totalMs: 58 });
     const stats = await registry.usage.stats(model.id);
     expect(stats).toMatchObject({ requests: 2, latencyMs: { p50: 50 } });
+  });
+});
+
+describe('json-file lock', () => {
+  it('breaks an abandoned lock whose owner file was cut short by a kill', async () => {
+    // Found by the SIGKILL test below: a writer killed between creating the lock directory and
+    // finishing its owner file left an unreadable owner behind, and every later writer timed
+    // out on that lock (rmdir: ENOTEMPTY) instead of breaking it once it went stale.
+    const path = freshPath();
+    const lock = `${path}.lock`;
+    await mkdir(lock);
+    await writeFile(join(lock, 'owner'), '{"pid": 12');
+    const longAgo = new Date(Date.now() - 60_000);
+    await utimes(lock, longAgo, longAgo);
+    const release = await acquireFileLock(path, { timeoutMs: 2000, staleMs: 2000 });
+    await release();
+    expect((await readdir(directory)).filter((entry) => entry.endsWith('.lock'))).toEqual([]);
   });
 });
 
