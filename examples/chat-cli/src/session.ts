@@ -16,7 +16,7 @@ import {
 import { tinyModelDir, tinyTools } from '@tinyllm/example-tools';
 import type { ModelManager } from '@tinyllm/providers/transformers';
 import type { ModelRecord, Registry } from '@tinyllm/registry';
-import { type LoadableModel, createModelForRecord } from './models';
+import { type LoadableModel, createModelForRecord } from '@tinyllm/example-tools';
 import { type Output, formatUsage, summarizeUsage } from '@tinyllm/example-tools';
 
 export const helpText = `Commands:

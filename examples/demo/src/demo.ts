@@ -28,7 +28,7 @@ import {
 } from '@tinyllm/registry';
 import { createJsonFileStorage } from '@tinyllm/registry/json-file';
 import type { DemoOptions, ModelSource } from './args';
-import { createModelForRecord } from './models';
+import { createModelForRecord } from '@tinyllm/example-tools';
 import {
   type Output,
   createLoadProgressPrinter,

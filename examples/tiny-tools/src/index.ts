@@ -121,3 +121,4 @@ export {
   formatUsage,
   summarizeUsage,
 } from './terminal';
+export { type LoadableModel, createModelForRecord } from './models';

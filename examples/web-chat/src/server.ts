@@ -23,7 +23,7 @@ import {
 } from '@tinyllm/core';
 import type { ModelManager } from '@tinyllm/providers/transformers';
 import type { Registry } from '@tinyllm/registry';
-import { createModelForRecord } from './models';
+import { createModelForRecord } from '@tinyllm/example-tools';
 import { pageHtml } from './page';
 
 /** Settings of {@link createChatServer}. */
