@@ -7,7 +7,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tooldata as td
 from qwen2_model import Qwen2ForCausalLM
-from tinytok import ByteBPE
+from tinytok import ByteBPE, SPLIT_REGEXES
 
 torch.set_num_threads(1)
 p = argparse.ArgumentParser()
@@ -19,14 +19,22 @@ p.add_argument("--train-examples", type=int, default=60000)
 p.add_argument("--limit", type=int, default=40)
 p.add_argument("--stride", type=int, default=1)
 p.add_argument("--dev", action="store_true", help="score the dev-only frames (tooldata.dev_cases), not eval/heldout.jsonl")
+p.add_argument("--probe", choices=["calc", "convert", "weather", "notool", "cities"], default=None,
+               help="score fresh training-distribution cases of one kind (data v5, another seed): how well a skill is "
+                    "learnt, e.g. copying unseen names, apart from phrasing; 'cities': weather requests about the real "
+                    "city names of tooldata.PROBE_CITIES, which no training, dev or held-out list has")
+p.add_argument("--dev-n", type=int, default=80, help="number of dev cases (tooldata.dev_cases)")
+p.add_argument("--without-tools", action="store_true",
+               help="prompt without the tool list (as an app that passes no tools would): only no-tool cases can pass")
+p.add_argument("--split", type=int, choices=[1, 2, 3], default=None,
+               help="override the tokenizer's split regex (tinytok.SPLIT_REGEXES), as the checkpoint was trained with")
+p.add_argument("--variant-tools", action="store_true",
+               help="give each case its own system prompt and tool list (tooldata.tool_variant, fixed seed, one that "
+                    "has the tool the case needs), as apps that define their own tools would")
 a = p.parse_args()
 
 if a.tokenizer_json:
-    tj = json.load(open(a.tokenizer_json))
-    vocab = dict(tj["model"]["vocab"])
-    for t in tj["added_tokens"]:
-        vocab[t["content"]] = t["id"]
-    tok = ByteBPE([tuple(x) for x in tj["model"]["merges"]], vocab)
+    tok = ByteBPE.from_hf_json(json.load(open(a.tokenizer_json)), SPLIT_REGEXES[a.split] if a.split else None)
 else:
     import train_tiny_tool_model as T
     gen = td.Gen(a.seed)
@@ -65,12 +73,33 @@ def greedy(text, max_new=64):
 
 
 import re
-cases = (td.dev_cases() if a.dev else [json.loads(l) for l in open(os.path.join(a.model_dir, "eval/heldout.jsonl"))])[::a.stride][:a.limit]
+if a.probe:
+    pg = td.TrainGen(13579, noise=True, names=True, v5=True)
+    if a.probe == "cities":
+        def city_case(i):
+            city = td.PROBE_CITIES[i % len(td.PROBE_CITIES)]
+            q = pg.r.choice(td.WEATHER_TRAIN + td.WEATHER_V2).format(c=city)
+            return dict(q=q, tool="get_weather", args={"city": city}, result={"error": "unknown city"},
+                        answer=f"Sorry, I don't have weather data for {city}.", includes=[city], novel=False)
+        cases = [td.heldout_case(i + 1, city_case(i)) for i in range(a.limit)]
+    else:
+        cases = [td.heldout_case(i + 1, pg.sample(a.probe)) for i in range(a.limit)]
+else:
+    cases = (td.dev_cases(a.dev_n) if a.dev else [json.loads(l) for l in open(os.path.join(a.model_dir, "eval/heldout.jsonl"))])[::a.stride][:a.limit]
 ok_tool = ok_ans = 0
+vrng = random.Random(8642)
 t0 = time.time()
 for c in cases:
     msgs = list(c["messages"])
-    first = greedy(td.render_chat(msgs, td.TOOLS, True))
+    tools = None if a.without_tools else td.TOOLS
+    if a.variant_tools:
+        need = td.TOOL_KIND.get(c["expected"]["tool"], "notool")
+        system, tools, kinds = td.tool_variant(vrng)
+        while need not in kinds:
+            system, tools, kinds = td.tool_variant(vrng)
+        if system is not None:
+            msgs = [{"role": "system", "content": system}] + msgs
+    first = greedy(td.render_chat(msgs, tools, True))
     mm = re.search(r"<tool_call>\s*([\s\S]*?)\s*</tool_call>", first)
     name, final = None, first
     if mm:
@@ -82,7 +111,7 @@ for c in cases:
             name, res = "__invalid__", {"error": "bad"}
         msgs += [{"role": "assistant", "content": "", "tool_calls": [{"function": {"name": name, "arguments": call.get("arguments", {}) if name != "__invalid__" else {}}}]},
                  {"role": "tool", "content": td.to_json_compact(res)}]
-        final = greedy(td.render_chat(msgs, td.TOOLS, True))
+        final = greedy(td.render_chat(msgs, tools, True))
     e = c["expected"]
     tool_ok = name == e["tool"]
     ans_ok = tool_ok and all(s in final for s in e["answerIncludes"])

@@ -10,7 +10,22 @@ import re
 from collections import Counter
 
 SPLIT_REGEX = r"'(?:s|t|re|ve|m|ll|d)| ?[A-Za-z]+|[0-9]| ?[^A-Za-z0-9 \t\r\n]+|[ \t\r\n]+(?![^ \t\r\n])|[ \t\r\n]+"
-_SPLIT = re.compile(SPLIT_REGEX)
+# Split v2 (tiny-tool-qwen stage 6 on): a capital letter is a piece of its own and no space is glued to
+# it, so a name reads as the same tokens in a request (" Dallas" -> " ", "D", "allas") as in a JSON
+# call ("Dallas" -> "D", "allas"). Under v1, " Dallas" began with the token "ĠD" and "Dallas" with "D",
+# and the model never learnt to copy a name it had not memorised; digits, which v1 already split off
+# spaces, it copied well. Lowercase words keep their leading space, so most text tokenizes as before.
+# The vocabulary and merges stay the same: merges that would build "ĠD…" just never apply.
+SPLIT_REGEX_V2 = r"'(?:s|t|re|ve|m|ll|d)|[A-Z]| ?[a-z]+|[0-9]| ?[^A-Za-z0-9 \t\r\n]+|[ \t\r\n]+(?![^ \t\r\n])|[ \t\r\n]+"
+# Split v3: as v2, and the letters of a capitalised word are pieces of their own (up to 16 letters;
+# any rest is one lowercase piece), so a name is copied letter by letter, from an alphabet of 52,
+# the way digits already were. v2 alone did not teach the model to copy unseen names: it copied
+# the first pieces and then drifted, as with v1. Python's `re` has no variable-width lookbehind, so
+# "after a capital and k lowercase letters" is spelt out for each k; JavaScript reads it the same.
+SPLIT_REGEX_V3 = (r"'(?:s|t|re|ve|m|ll|d)|[A-Z]|(?<=[A-Z])[a-z]|"
+                  + "|".join(f"(?<=[A-Z][a-z]{{{k}}})[a-z]" for k in range(1, 15))
+                  + r"| ?[a-z]+|[0-9]| ?[^A-Za-z0-9 \t\r\n]+|[ \t\r\n]+(?![^ \t\r\n])|[ \t\r\n]+")
+SPLIT_REGEXES = {1: SPLIT_REGEX, 2: SPLIT_REGEX_V2, 3: SPLIT_REGEX_V3}
 
 SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 NONSPECIAL_ADDED = ["<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>", "<think>", "</think>"]
@@ -32,10 +47,10 @@ BYTE_ENCODER = bytes_to_unicode()
 BYTE_DECODER = {v: k for k, v in BYTE_ENCODER.items()}
 
 
-def regex_split(text):
+def regex_split(text, split=re.compile(SPLIT_REGEX)):
     """Split with behavior 'Isolated' (keep matches and the gaps between them)."""
     out, prev = [], 0
-    for m in _SPLIT.finditer(text):
+    for m in split.finditer(text):
         if prev < m.start():
             out.append(text[prev:m.start()])
         if m.group(0):
@@ -46,8 +61,8 @@ def regex_split(text):
     return out
 
 
-def pretokenize(text):
-    return ["".join(BYTE_ENCODER[b] for b in piece.encode("utf-8")) for piece in regex_split(text)]
+def pretokenize(text, split=re.compile(SPLIT_REGEX)):
+    return ["".join(BYTE_ENCODER[b] for b in piece.encode("utf-8")) for piece in regex_split(text, split)]
 
 
 ADDED = SPECIAL_TOKENS + NONSPECIAL_ADDED
@@ -66,7 +81,9 @@ def split_added(text):
 
 
 class ByteBPE:
-    def __init__(self, merges, vocab):
+    def __init__(self, merges, vocab, split_regex=SPLIT_REGEX):
+        self.split_regex = split_regex
+        self.split = re.compile(split_regex)
         self.merges = merges  # list of (a, b)
         self.ranks = {m: i for i, m in enumerate(merges)}
         self.vocab = vocab  # token -> id (includes added tokens)
@@ -123,6 +140,15 @@ class ByteBPE:
             vocab[t] = len(vocab)
         return cls(merges, vocab)
 
+    @classmethod
+    def from_hf_json(cls, tj, split_regex=None):
+        """The tokenizer of a tokenizer.json written by to_hf_json; split_regex overrides its pre-tokenizer."""
+        vocab = dict(tj["model"]["vocab"])
+        for t in tj["added_tokens"]:
+            vocab[t["content"]] = t["id"]
+        saved = tj["pre_tokenizer"]["pretokenizers"][0]["pattern"]["Regex"]
+        return cls([tuple(x) for x in tj["model"]["merges"]], vocab, split_regex or saved)
+
     def bpe(self, word):
         if word in self.cache:
             return self.cache[word]
@@ -154,7 +180,7 @@ class ByteBPE:
             if is_added:
                 ids.append(self.vocab[seg])
                 continue
-            for w in pretokenize(seg):
+            for w in pretokenize(seg, self.split):
                 ids.extend(self.vocab[s] for s in self.bpe(w))
         return ids
 
@@ -187,7 +213,7 @@ class ByteBPE:
             "added_tokens": added,
             "normalizer": None,
             "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
-                {"type": "Split", "pattern": {"Regex": SPLIT_REGEX}, "behavior": "Isolated", "invert": False},
+                {"type": "Split", "pattern": {"Regex": self.split_regex}, "behavior": "Isolated", "invert": False},
                 {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False},
             ]},
             "post_processor": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False},

@@ -382,6 +382,9 @@ OOS_HELD = [
 ANSWER_GREET = "Hello! I can calculate, convert units and check the weather."
 ANSWER_THANKS = "You're welcome!"
 ANSWER_OOS = "Sorry, I can only calculate, convert units and check the weather."
+# v7: a request for a tool the prompt does not list (or when it lists none) gets a plain answer, never a
+# call to a tool the app did not give
+ANSWER_MISSING_TOOL = "Sorry, I don't have a tool for that."
 
 
 class Gen:
@@ -676,15 +679,153 @@ def filler(r, lo, hi):
     return " ".join(r.choice(FILLER_WORDS) for _ in range(r.randint(lo, hi)))
 
 
+# v5: the v3 model still failed two things on the dev set. (1) Unit order: only 2 of 29 training
+# frames put the target unit before the source ("how many {u2} is {v} {u1}"), so it read the
+# first unit as "from". V5 frames vary where the target unit sits. (2) Unknown city names: the
+# name after a space in the request ("ĠD al la s") is a different first token from the name in
+# the JSON call ("D al la s"), and with ~70 training names the model had memorised names instead
+# of learning that mapping. v5 makes half of the weather requests unknown names, most of them
+# random letters, so copying is the only way to fit them.
+CONV_V5 = [
+    "how many {u2} in {v} {u1}?", "how many {u2} does {v} {u1} make?", "how many {u2} would {v} {u1} be?",
+    "how many {u2} equal {v} {u1}?", "in {u2}, how much is {v} {u1}?", "in {u2} please: {v} {u1}",
+    "what's the {u2} equivalent of {v} {u1}?", "{u2} for {v} {u1}?", "I need {u2}: {v} {u1}",
+    "how many {u2} are there in {v} {u1}?", "how much {u2} is {v} {u1}?", "get me the {u2} for {v} {u1}",
+    "{u2}? {v} {u1}", "how many {u2} make up {v} {u1}?", "what number of {u2} is {v} {u1}?",
+    "how many {u2} is {v} {u1} then?", "so {v} {u1} would be how many {u2}?", "{v} {u1}, in {u2} how much?",
+    "{v} {u1} makes how many {u2}?", "{v} {u1} is equal to how many {u2}?", "for {v} {u1}, how many {u2}?",
+    "with {v} {u1}, how much is it in {u2}?", "my {v} {u1} are how many {u2}?", "{v} {u1}: how many {u2}?",
+]
+UNKNOWN_CITIES_V5 = [
+    "Adelaide", "Algiers", "Amman", "Ankara", "Antwerp", "Asuncion", "Baghdad", "Baku", "Baltimore", "Barcelona",
+    "Basel", "Beirut", "Belfast", "Bergen", "Bern", "Bilbao", "Birmingham", "Bologna", "Bordeaux", "Bratislava",
+    "Brisbane", "Bristol", "Bucharest", "Busan", "Cardiff", "Casablanca", "Chennai", "Chisinau", "Cologne",
+    "Colombo", "Cordoba", "Cork", "Curitiba", "Damascus", "Dhaka", "Doha", "Dresden", "Durban", "Florence",
+    "Frankfurt", "Fukuoka", "Gdansk", "Genoa", "Gothenburg", "Granada", "Graz", "Guadalajara", "Hanover", "Harare",
+    "Hobart", "Honolulu", "Houston", "Indianapolis", "Innsbruck", "Kabul", "Kathmandu", "Khartoum", "Kigali",
+    "Kingston", "Kolkata", "Kyoto", "La Paz", "Lahore", "Leeds", "Leipzig", "Lille", "Linz", "Liverpool", "Ljubljana",
+    "Lusaka", "Luxembourg", "Lyon", "Malaga", "Malmo", "Managua", "Manchester", "Maputo", "Mecca", "Memphis",
+    "Minneapolis", "Mombasa", "Monterrey", "Montevideo", "Nantes", "Nashville", "Nice", "Odessa", "Orlando",
+    "Ottawa", "Palermo", "Panama City", "Pittsburgh", "Pune", "Rabat", "Recife", "Riyadh", "Rotterdam", "Salvador",
+    "Sapporo", "Sarajevo", "Seville", "Skopje", "Split", "Stuttgart", "Surabaya", "Tallinn", "Tampa", "Tashkent",
+    "Tbilisi", "Tirana", "Toulouse", "Tucson", "Turin", "Utrecht", "Valencia", "Valletta", "Venice", "Verona",
+    "Victoria", "Windhoek", "Winnipeg", "Wroclaw", "Yerevan", "Zagreb", "Zaragoza", "Abuja", "Bamako", "Lome",
+]
+
+# v6: with names split into letters (tinytok split v3) the model copied names, but it no longer
+# took a city as a cue for the weather tool: requests that do not say "weather" or a word of the
+# v1-v5 weather frames got the out-of-scope answer on the dev set. V6 frames ask about the
+# weather in other words (sky, sun, rain, degrees, jackets ...) and put the city in more places.
+# They are written apart from the held-out and dev frames (assert_no_heldout_frames checks the
+# lists; words such as "umbrella" or "heading to" of held-out frames are avoided altogether).
+WEATHER_V6 = [
+    "is the sun out in {c}?", "clear skies in {c} today?", "is the sky grey over {c}?", "any rain in {c}?",
+    "will it rain in {c} today?", "is there snow in {c}?", "how many degrees is it in {c}?",
+    "what temperature is it in {c} now?", "is it freezing in {c}?", "is it humid in {c}?", "is it stormy in {c}?",
+    "do I need a jacket in {c}?", "should I bring sunglasses to {c}?", "is it shorts weather in {c}?",
+    "how's it looking outside in {c}?", "conditions in {c} right now?", "{c} temperature please", "{c} forecast",
+    "give me the {c} forecast", "is it foggy in {c}?", "is it cloudy over {c}?", "how chilly is {c} today?",
+    "is {c} sunny today?", "is {c} cold right now?", "how warm does it feel in {c}?", "report the conditions for {c}",
+    "tell me if it's raining in {c}", "{c} sky today?", "how's the sky above {c}?", "{c}: is it raining?",
+    "{c}, how hot is it?", "{c} today, sunny or not?", "does {c} have good weather today?", "has {c} got rain today?",
+    "what's the temperature over in {c}?", "is it t-shirt weather in {c}?", "rain or shine in {c}?",
+    "how's {c} doing for weather?", "is {c} warm or cold today?", "what's the outlook for {c}?",
+]
+
+
+# v7: the tool list and system prompt of a request vary. Through v6 every example began with the same
+# prefix (the default system prompt and TOOLS exactly as above), and the model came to depend on it:
+# a request with only a get_weather tool described in other words, or the README's calculator
+# defined with zod (no parameter description), got broken JSON. An app defines its own tools, in its
+# own words, and often fewer of them, so v7 trains on variants: tools in any order, reworded
+# descriptions, parameter descriptions and enums present or not, a subset of the three tools (the
+# batch then asks only for tools in it), distractor tools it must not call, other system prompts.
+TOOL_DESCRIPTIONS = {
+    "calculator": ["Evaluate an arithmetic expression.", "Evaluate a math expression.", "A calculator.",
+                   "Calculate the value of an arithmetic expression.", "Compute arithmetic", "Do math."],
+    "convert_units": ["Convert a value between units.", "Unit conversion", "Convert between units of length, mass, "
+                      "temperature and volume.", "Convert a quantity from one unit to another."],
+    "get_weather": ["Get the current weather in a city.", "Current weather in a city", "Look up the weather for a city.",
+                    "Weather lookup", "Returns the weather for a city."],
+}
+PARAM_DESCRIPTIONS = {
+    "expression": ["e.g. 12 * (3 + 4)", "An arithmetic expression, e.g. 2 + 2", "The expression to evaluate"],
+    "value": ["The value to convert", "Amount"],
+    "from": ["Unit to convert from", "Source unit"],
+    "to": ["Unit to convert to", "Target unit"],
+    "city": ["City name", "The city, e.g. Paris", "Name of the city"],
+}
+# Tools no request in the data asks for (none overlaps the out-of-scope requests, which must stay
+# plain answers): the model learns to leave them alone.
+DISTRACTOR_TOOLS = [
+    {"type": "function", "function": {"name": "get_stock_price", "description": "Get the latest price of a stock.",
+                                      "parameters": {"type": "object", "properties": {"symbol": {"type": "string"}},
+                                                     "required": ["symbol"]}}},
+    {"type": "function", "function": {"name": "roll_dice", "description": "Roll a die with the given number of sides.",
+                                      "parameters": {"type": "object", "properties": {"sides": {"type": "integer"}},
+                                                     "required": ["sides"]}}},
+    {"type": "function", "function": {"name": "get_exchange_rate", "description": "Exchange rate between two currencies.",
+                                      "parameters": {"type": "object", "properties": {
+                                          "base": {"type": "string"}, "quote": {"type": "string"}},
+                                          "required": ["base", "quote"]}}},
+]
+SYSTEM_PROMPTS_V7 = [
+    "You are a concise assistant.", "Answer briefly.", "You are a helpful assistant that uses tools when needed.",
+    "You are Tiny, a small assistant.", "Be helpful and precise.", "You are an assistant in a demo app.",
+]
+TOOL_KIND = {"calculator": "calc", "convert_units": "convert", "get_weather": "weather"}
+
+
+def without_tool(ex):
+    """The example as a request for a tool the prompt does not list: a plain answer, no call."""
+    return dict(ex, tool=None, args=None, result=None, answer=ANSWER_MISSING_TOOL, includes=[])
+
+
+def tool_variant(r):
+    """A (system prompt or None, tool list) pair for one training step, and the kinds of example the
+    list serves. About 40% of steps keep the canonical prefix, the one the evaluation uses."""
+    system = r.choice(SYSTEM_PROMPTS_V7) if r.random() < 0.15 else None
+    if r.random() < 0.4:
+        return system, TOOLS, {"calc", "convert", "weather", "notool"}
+    names = [t["function"]["name"] for t in TOOLS]
+    keep = names if r.random() < 0.5 else r.sample(names, r.randint(1, 2))
+    tools = []
+    for t in TOOLS:
+        f = t["function"]
+        if f["name"] not in keep:
+            continue
+        props = {}
+        for k, v in f["parameters"]["properties"].items():
+            v = {"type": v["type"], **({"enum": v["enum"]} if "enum" in v and r.random() < 0.6 else {})}
+            if r.random() < 0.4:
+                v["description"] = r.choice(PARAM_DESCRIPTIONS[k])
+            props[k] = v
+        desc = f["description"] if r.random() < 0.4 else r.choice(TOOL_DESCRIPTIONS[f["name"]])
+        tools.append({"type": "function", "function": {"name": f["name"], "description": desc, "parameters": {
+            "type": "object", "properties": props, "required": f["parameters"]["required"]}}})
+    if r.random() < 0.3:
+        tools += r.sample(DISTRACTOR_TOOLS, r.randint(1, 2))
+    r.shuffle(tools)
+    return system, tools, {TOOL_KIND[n] for n in keep} | {"notool"}
+
+
 class TrainGen(Gen):
     """Training-only generator: v1 frames plus the v2 augmentation above; with noise=True (data
     version 3) also filler words around requests and more long numbers; with names=True (data
-    version 4) also more unknown cities, half of them made-up names (pseudo_name)."""
+    version 4) also more unknown cities, half of them made-up names (pseudo_name); with v5=True
+    (data version 5) also the CONV_V5 unit orders and half of the weather requests unknown names; with
+    v6=True (data version 6) also the WEATHER_V6 frames."""
 
-    def __init__(self, seed, noise=False, names=False):
+    def __init__(self, seed, noise=False, names=False, v5=False, mix=None, unknown_city_frac=0.5, v6=False):
         super().__init__(seed, held=False)
+        self.v6 = v6
         self.noise = noise
         self.names = names
+        self.v5 = v5
+        # v5 only: the share of each kind of example ({"calc": .., "convert": .., "weather": .., "notool": ..})
+        # and the share of weather requests about a city outside the table
+        self.mix = mix
+        self.unknown_city_frac = unknown_city_frac
 
     def number(self, kind="int"):
         if not self.noise:
@@ -732,6 +873,10 @@ class TrainGen(Gen):
                  id(WEATHER_TRAIN): WEATHER_V2}.get(id(train))
         if extra is None:  # greetings, thanks, out-of-scope lists: plain strings, no wrapping
             return r.choice(train), False
+        if self.v5 and extra is CONV_V2 and r.random() < 0.45:
+            extra = CONV_V5
+        if self.v6 and extra is WEATHER_V2 and r.random() < 0.5:
+            extra = WEATHER_V6
         tpl = r.choice(train) if r.random() < 0.4 else r.choice(extra)
         return self.wrap(tpl).replace("{{", "{").replace("}}", "}"), False
 
@@ -755,7 +900,20 @@ class TrainGen(Gen):
 
     def weather(self):
         r = self.r
-        if r.random() < (0.65 if self.names else 0.72):
+        if self.v5:
+            x = r.random()
+            k = 1 - self.unknown_city_frac  # known cities below k; the rest split 20/60/20
+            if x < k:
+                city = r.choice(list(WEATHER))
+            elif x < k + 0.2 * (1 - k):
+                city = r.choice(UNKNOWN_CITIES_TRAIN + UNKNOWN_CITIES_V2 + UNKNOWN_CITIES_V5)
+            elif x < k + 0.8 * (1 - k):
+                city = pseudo_name(r)
+            else:
+                city = pseudo_name(r) + " " + pseudo_name(r)
+            if city in UNKNOWN_CITIES_HELD or city in UNKNOWN_CITIES_DEV:  # random letters, but never an eval city
+                return self.weather()
+        elif r.random() < (0.65 if self.names else 0.72):
             city = r.choice(list(WEATHER))
         else:
             x = r.random()
@@ -808,20 +966,28 @@ class TrainGen(Gen):
     def sample(self, kind=None):
         if kind is None:
             x = self.r.random()
-            kind = "calc" if x < 0.32 else "convert" if x < 0.56 else "weather" if x < 0.78 else "notool"
+            if self.v5:  # more of the two skills v5 targets
+                m = self.mix or {"calc": 0.26, "convert": 0.28, "weather": 0.28, "notool": 0.18}
+                c1, c2, c3 = m["calc"], m["calc"] + m["convert"], m["calc"] + m["convert"] + m["weather"]
+                kind = "calc" if x < c1 else "convert" if x < c2 else "weather" if x < c3 else "notool"
+            else:
+                kind = "calc" if x < 0.32 else "convert" if x < 0.56 else "weather" if x < 0.78 else "notool"
         return getattr(self, kind)()
 
 
 def assert_no_heldout_frames():
     """The v2 lists must not contain any held-out-only frame or message."""
     held = CALC_BIN_HELD + CALC_SYM_HELD + CONV_HELD + WEATHER_HELD + GREET_HELD + THANKS_HELD + OOS_HELD
-    v2 = (LEADS + TAILS + CALC_BIN_V2 + CALC_SYM_V2 + CONV_V2 + WEATHER_V2 + GREET_V2 + THANKS_V2 + OOS_V2 + OOS_FRAMES_V2
-          + OOS_CITY_V2 + [f for fs in CALC_OP_V2.values() for f in fs])
-    held_norm = {h.lower().strip(" ?!.") for h in held}
+    v2 = (LEADS + TAILS + CALC_BIN_V2 + CALC_SYM_V2 + CONV_V2 + CONV_V5 + WEATHER_V2 + WEATHER_V6 + GREET_V2 + THANKS_V2 + OOS_V2
+          + OOS_FRAMES_V2 + OOS_CITY_V2 + [f for fs in CALC_OP_V2.values() for f in fs])
+    # the dev set must stay unseen too, or it stops being a fair way to pick checkpoints
+    dev = CALC_BIN_DEV + CALC_SYM_DEV + CONV_DEV + WEATHER_DEV + NOTOOL_DEV
+    held_norm = {h.lower().strip(" ?!.") for h in held + dev}
     clash = [s for s in v2 if s.lower().strip(" ?!.") in held_norm]
-    assert not clash, f"held-out frames in v2 training lists: {clash}"
-    cities = set(UNKNOWN_CITIES_HELD) & (set(UNKNOWN_CITIES_V2) | set(UNKNOWN_CITIES_TRAIN))
-    assert not cities, f"held-out cities in v2 training lists: {cities}"
+    assert not clash, f"held-out or dev frames in v2+ training lists: {clash}"
+    cities = (set(UNKNOWN_CITIES_HELD) | set(UNKNOWN_CITIES_DEV) | set(PROBE_CITIES)) & (
+        set(UNKNOWN_CITIES_V2) | set(UNKNOWN_CITIES_TRAIN) | set(UNKNOWN_CITIES_V5))
+    assert not cities, f"held-out or dev cities in training lists: {cities}"
 
 
 # ---------------------------------------------------------------- dev set (model selection)
@@ -837,6 +1003,14 @@ WEATHER_DEV = ["weather check: {c}", "how does {c} look weather-wise?", "what's 
 UNKNOWN_CITIES_DEV = ["Edinburgh", "Marseille", "Krakow", "Nagoya", "Medellin", "Kampala"]
 NOTOOL_DEV = ["good to see you", "heya", "what is your purpose?", "write a limerick", "who built the Eiffel Tower?",
               "how do plants grow?", "tell me a fun fact", "thanks, that helps", "recommend a podcast", "what's a good hobby?"]
+
+# Real city names in no training, dev or held-out list, for quick_eval.py --probe cities: how well
+# a checkpoint copies a name it has never seen (the skill the held-out unknown cities test),
+# measured apart from phrasing and without looking at eval/heldout.jsonl.
+PROBE_CITIES = ["Aberdeen", "Bangalore", "Bremen", "Cancun", "Dortmund", "Fresno", "Halifax", "Ibiza", "Jaipur",
+                "Kazan", "Lucerne", "Mandalay", "Nairn", "Oaxaca", "Padua", "Quebec", "Rosario", "Salzburg",
+                "Tijuana", "Uppsala", "Vladivostok", "Waterloo", "Yokohama", "Zanzibar", "Galway", "Marrakesh",
+                "Cusco", "Perugia", "Dijon", "Mysore"]
 
 
 class DevGen(Gen):

@@ -23,9 +23,40 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tooldata as td  # noqa: E402
 from qwen2_model import Qwen2ForCausalLM, OnnxWrapper  # noqa: E402
-from tinytok import ByteBPE, SPECIAL_TOKENS, NONSPECIAL_ADDED, SPLIT_REGEX  # noqa: E402
+from tinytok import ByteBPE, SPECIAL_TOKENS, NONSPECIAL_ADDED, SPLIT_REGEXES  # noqa: E402
 
 torch.set_num_threads(1)
+
+
+def expand_layers(sd, n_layers):
+    """Block expansion (as in LLaMA Pro): a checkpoint with fewer layers than --layers gets copies of
+    some of its layers inserted, spread evenly, each with o_proj and down_proj zeroed, so the
+    residual stream and thus the model's outputs are unchanged at step 0 while the new layers add
+    capacity to train."""
+    old = 1 + max(int(k.split(".")[2]) for k in sd if k.startswith("model.layers."))
+    if old == n_layers:
+        return sd
+    assert old < n_layers, f"checkpoint has {old} layers, more than --layers {n_layers}"
+    extra = n_layers - old
+    after = {round((j + 1) * old / extra) - 1 for j in range(extra)}  # old layer index a copy follows
+    assert len(after) == extra
+    order = []
+    for i in range(old):
+        order.append((i, False))
+        if i in after:
+            order.append((i, True))
+    out = {k: v for k, v in sd.items() if not k.startswith("model.layers.")}
+    for new_i, (src, is_copy) in enumerate(order):
+        prefix = f"model.layers.{src}."
+        for k, v in sd.items():
+            if k.startswith(prefix):
+                name = k[len(prefix):]
+                v = v.clone()
+                if is_copy and name in ("self_attn.o_proj.weight", "mlp.down_proj.weight"):
+                    v.zero_()
+                out[f"model.layers.{new_i}.{name}"] = v
+    print(f"expanded {old} layers to {n_layers} (copies after layers {sorted(after)})", flush=True)
+    return out
 
 
 def parse():
@@ -34,13 +65,24 @@ def parse():
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--eval-seed", type=int, default=98765)
     p.add_argument("--train-examples", type=int, default=60000)
-    p.add_argument("--data-version", type=int, default=1, choices=[1, 2, 3, 4],
+    p.add_argument("--data-version", type=int, default=1, choices=[1, 2, 3, 4, 5, 6, 7],
                    help="1: the v1 frames only; 2: v1 plus the training-only augmentation in tooldata.TrainGen; "
                         "3: v2 plus filler words around requests and more long numbers; 4: v3 plus more unknown "
-                        "and made-up city names")
+                        "and made-up city names; 5: v4 plus varied unit orders (CONV_V5) and half of the weather requests "
+                        "unknown names; 6: v5 plus weather requests in other words (WEATHER_V6); 7: v6 with a system prompt "
+                        "and tool list that vary from step to step (tooldata.tool_variant)")
+    p.add_argument("--mix", default=None,
+                   help="data v5: the share of each kind of example, e.g. calc=0.1,convert=0.1,weather=0.7,notool=0.1 "
+                        "(default calc=0.26,convert=0.28,weather=0.28,notool=0.18)")
+    p.add_argument("--unknown-city-frac", type=float, default=0.5,
+                   help="data v5: the share of weather requests about a city outside the table (copied, not recalled)")
     p.add_argument("--tokenizer-json", default=None,
                    help="reuse this tokenizer.json instead of training one (needed to continue from a checkpoint "
                         "when the training data changed)")
+    p.add_argument("--split", type=int, choices=[1, 2, 3], default=None,
+                   help="pre-tokenizer split regex (tinytok.SPLIT_REGEXES): 1 glues a space onto any word, 2 splits "
+                        "capitals and the space before them off, so names copy token for token; default: the one in "
+                        "--tokenizer-json, or 1 for a new tokenizer")
     p.add_argument("--eval-cases", type=int, default=250)
     p.add_argument("--vocab-size", type=int, default=1024)
     p.add_argument("--hidden", type=int, default=128)
@@ -62,7 +104,13 @@ def parse():
                    help="curriculum: at progress 0 this fraction of steps uses the short system prompt without the "
                         "tool list (easier to learn to attend to the user turn); decays linearly to 0 at --short-prefix-until")
     p.add_argument("--short-prefix-until", type=float, default=0.7)
+    p.add_argument("--no-tools-frac", type=float, default=0.0,
+                   help="this fraction of steps trains on no-tool examples only (greetings, thanks, out of scope) "
+                        "under the system prompt without a tool list, so that the model also answers plainly when "
+                        "an app calls it without tools; stages that never saw that prompt answer 'hi' with a stray "
+                        "</tool_call>")
     p.add_argument("--save-every", type=int, default=250)
+    p.add_argument("--keep-snapshots", action="store_true", help="also keep a <ckpt>-step<N>.pt file at every save")
     p.add_argument("--note", default=None, help="free-text provenance note stored in training.json")
     p.add_argument("--log-every", type=int, default=50)
     p.add_argument("--max-train-minutes", type=float, default=42.0,
@@ -106,7 +154,13 @@ def main():
     # ---------------------------------------------------------------- data
     if args.data_version >= 2:
         td.assert_no_heldout_frames()
-    gen = (td.TrainGen(args.seed, noise=args.data_version >= 3, names=args.data_version >= 4)
+    mix = None
+    if args.mix:
+        mix = {k: float(v) for k, v in (kv.split("=") for kv in args.mix.split(","))}
+        assert set(mix) == {"calc", "convert", "weather", "notool"} and abs(sum(mix.values()) - 1) < 1e-6, args.mix
+    gen = (td.TrainGen(args.seed, noise=args.data_version >= 3, names=args.data_version >= 4,
+                       v5=args.data_version >= 5, mix=mix, unknown_city_frac=args.unknown_city_frac,
+                       v6=args.data_version >= 6)
            if args.data_version >= 2 else td.Gen(args.seed))
     train_exs = [gen.sample() for _ in range(args.train_examples)]
     train_queries = {ex["q"] for ex in train_exs}
@@ -134,12 +188,11 @@ def main():
     t0 = time.time()
     if args.tokenizer_json:
         tj = json.load(open(args.tokenizer_json, encoding="utf-8"))
-        vocab = dict(tj["model"]["vocab"])
-        for t in tj["added_tokens"]:
-            vocab[t["content"]] = t["id"]
-        tok = ByteBPE([tuple(x) for x in tj["model"]["merges"]], vocab)
+        tok = ByteBPE.from_hf_json(tj, SPLIT_REGEXES[args.split] if args.split else None)
     else:
         tok = build_tokenizer(args, train_exs)
+        if args.split:
+            tok = ByteBPE(tok.merges, tok.vocab, SPLIT_REGEXES[args.split])
     vocab_size = len(tok.vocab)
     print(f"tokenizer: vocab {vocab_size}, merges {len(tok.merges)} ({time.time() - t0:.1f}s)", flush=True)
     prefix_text = td.render_system(td.TOOLS)
@@ -172,7 +225,7 @@ def main():
     # ---------------------------------------------------------------- training
     train_info = {}
     if args.init_ckpt and not args.export_only:
-        model.load_state_dict(torch.load(args.init_ckpt))
+        model.load_state_dict(expand_layers(torch.load(args.init_ckpt), args.layers))
         print(f"initialized from {args.init_ckpt}", flush=True)
     if not args.export_only:
         opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=args.weight_decay)
@@ -187,6 +240,29 @@ def main():
         ema = None
         losses = []
         order = sorted(range(len(data)), key=lambda i: len(data[i][0]))  # length bucketing
+        notool_idx = [i for i, ex in enumerate(train_exs) if ex["tool"] is None]
+        kind_of = [td.TOOL_KIND.get(ex["tool"], "notool") for ex in train_exs]
+        tool_idx = [i for i, k in enumerate(kind_of) if k != "notool"]
+        vrng = random.Random(args.seed + 4)  # its own stream, so v1-v6 runs draw their batches as before
+        variant_prefixes, missing_tool = {}, {}
+        n_variant = 0
+
+        def variant_prefix(system, tools):
+            key = json.dumps([system, tools])
+            if key not in variant_prefixes:
+                if len(variant_prefixes) > 4096:
+                    variant_prefixes.clear()
+                pf = tok.encode(td.render_system(tools, system))
+                variant_prefixes[key] = (torch.tensor([pf]), torch.arange(len(pf))[None],
+                                         torch.tril(torch.ones(len(pf), len(pf), dtype=torch.bool))[None, None], len(pf))
+            return variant_prefixes[key]
+
+        def without_tool(i):
+            if i not in missing_tool:
+                missing_tool[i] = encode_example(tok, td.without_tool(train_exs[i]), vrng)
+            return missing_tool[i]
+
+        n_no_tools = 0
         budget = args.max_train_minutes * 60
         step = 0
         while True:
@@ -199,9 +275,29 @@ def main():
                             0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
             for g in opt.param_groups:
                 g["lr"] = lr
-            w0 = brng.randrange(len(order) - 8 * args.batch)
-            window = order[w0:w0 + 8 * args.batch]
-            batch = [data[i] for i in brng.sample(window, args.batch)]
+            no_tools = args.no_tools_frac > 0 and brng.random() < args.no_tools_frac
+            variant = None
+            if no_tools:
+                picked = brng.sample(notool_idx, args.batch)
+                if args.data_version >= 7:  # a third: tool requests, which a prompt without tools answers plainly
+                    k = args.batch // 3
+                    picked = picked[k:] + [~i for i in vrng.sample(tool_idx, k)]
+            else:
+                w0 = brng.randrange(len(order) - 8 * args.batch)
+                window = order[w0:w0 + 8 * args.batch]
+                picked = brng.sample(window, args.batch)
+                if args.data_version >= 7:
+                    system, tools, kinds = td.tool_variant(vrng)
+                    if tools is not td.TOOLS or system is not None:
+                        # requests the variant's tools serve, plain ones, and some for a tool it lacks
+                        # (~i: example i answered without the tool)
+                        cand = [i if kind_of[i] in kinds else ~i for i in window
+                                if kind_of[i] in kinds or vrng.random() < 0.25]
+                        picked = vrng.sample(cand, args.batch) if len(cand) >= args.batch else (
+                            cand + vrng.sample(notool_idx, args.batch - len(cand)))
+                        variant = variant_prefix(system, tools)
+                        n_variant += 1
+            batch = [data[i] if i >= 0 else without_tool(~i) for i in picked]
             S = max(len(b[0]) for b in batch)
             ids = torch.full((args.batch, S), eot, dtype=torch.long)
             tgt = torch.full((args.batch, S), -100, dtype=torch.long)
@@ -212,9 +308,12 @@ def main():
                         tgt[i, j] = x[j + 1]
             model.train()
             p_short = args.short_prefix_frac * max(0.0, 1 - progress / args.short_prefix_until)
-            use_short = brng.random() < p_short
+            use_short = no_tools or brng.random() < p_short
             n_short += use_short
+            n_no_tools += no_tools
             prefix_t, prefix_pos, prefix_mask, P = prefixes["short" if use_short else "full"]
+            if variant is not None and not use_short:
+                prefix_t, prefix_pos, prefix_mask, P = variant
             _, past = model(prefix_t, prefix_pos, prefix_mask)
             past = [(k.expand(args.batch, -1, -1, -1), v.expand(args.batch, -1, -1, -1)) for k, v in past]
             pos = (torch.arange(S) + P)[None].expand(args.batch, S)
@@ -234,20 +333,22 @@ def main():
                       f"{el:.0f}s ({el / step:.2f}s/step)", flush=True)
             if step % args.save_every == 0:
                 torch.save(model.state_dict(), args.ckpt)
+                if args.keep_snapshots:  # one file per save, to compare checkpoints on the dev set
+                    torch.save(model.state_dict(), f"{args.ckpt.removesuffix('.pt')}-step{step}.pt")
         train_time = time.time() - t_train
         torch.save(model.state_dict(), args.ckpt)
         train_info = {"train_wall_time_s": round(train_time, 1), "final_loss": round(losses[-1], 5),
                       "final_loss_mean_last_100": round(sum(losses[-100:]) / len(losses[-100:]), 5),
-                      "steps_completed": step, "samples_seen": step * args.batch, "short_prefix_steps": n_short}
+                      "steps_completed": step, "samples_seen": step * args.batch, "short_prefix_steps": n_short,
+                      "no_tools_steps": n_no_tools, "tool_variant_steps": n_variant}
         P = len(prefix)
         args.steps_completed = step
         print(f"training done in {train_time:.0f}s, final loss {losses[-1]:.4f}", flush=True)
     else:
         model.load_state_dict(torch.load(args.ckpt))
         prev = os.path.join(out, "training.json")
-        if os.path.exists(prev):
-            train_info = {k: json.load(open(prev))["results"].get(k) for k in
-                          ["train_wall_time_s", "final_loss", "final_loss_mean_last_100", "steps_completed", "samples_seen", "short_prefix_steps"]}
+        if os.path.exists(prev):  # a re-export keeps the figures of the run that trained the checkpoint
+            train_info = json.load(open(prev))["results"]
     model.eval()
 
     # ---------------------------------------------------------------- export json files
@@ -331,7 +432,10 @@ def main():
     test_strings = ["Hello world!", "what is 12 times 7?", "convert 10 km to mi", "In Paris it is sunny and 21°C.",
                     "12 * (3 + 4) = 84.", "<tool_call>\n{\"name\": \"calculator\", \"arguments\": {\"expression\": \"12 * 7\"}}\n</tool_call>",
                     "<|im_start|>user\nhi<|im_end|>\n", "  multiple   spaces\tand\ttabs\n\nnew lines", "don't 3.14159 -42 1,000,000",
-                    "naïve café Zürich 東京 🙂"]
+                    "naïve café Zürich 東京 🙂",
+                    # capitalised words (split v3 spells them letter by letter, up to 16 letters)
+                    "Sorry, I don't have weather data for Xqzville.", "{\"city\": \"New York\"} McDonald's NYC",
+                    "Llanfairpwllgwyngyll Ab"]
     ref_msgs = [
         {"role": "user", "content": "what is 12 times 7?"},
         {"role": "assistant", "content": "", "tool_calls": [{"type": "function", "function": {"name": "calculator", "arguments": {"expression": "12 * 7"}}}]},
@@ -389,12 +493,12 @@ def main():
                     "eval_cases": len(cases), "eval_novel_phrasing_cases": sum(c["novel"] for c in cases)},
         "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
         "command": cmd,
-        "hyperparameters": {k: v for k, v in vars(args).items() if k not in ("out", "ckpt", "export_only", "log_every", "steps_completed", "init_ckpt", "note", "save_every")},
+        "hyperparameters": {k: v for k, v in vars(args).items() if k not in ("out", "ckpt", "export_only", "log_every", "steps_completed", "init_ckpt", "note", "save_every", "keep_snapshots")},
         "parameters": n_params,
-        "tokenizer": {"type": "byte-level BPE", "vocab_size": vocab_size, "merges": len(tok.merges), "split_regex": SPLIT_REGEX},
+        "tokenizer": {"type": "byte-level BPE", "vocab_size": vocab_size, "merges": len(tok.merges), "split_regex": tok.split_regex},
         "context": {"system_prefix_tokens_with_tools": P, "max_train_conversation_tokens": maxlen},
         "software": {"torch": torch.__version__, "python": sys.version.split()[0], "onnx_opset": 14},
-        "results": {**train_info, "total_script_wall_time_s": total},
+        "results": {"total_script_wall_time_s": total, **train_info},  # a re-export keeps the training run's figures
         "note": args.note,
         "eval": None,
     }

@@ -298,7 +298,15 @@ function argsMatch(expected, got) {
   return true;
 }
 
-const stats = { n: 0, tool: 0, toolCases: 0, args: 0, answer: 0, noToolCases: 0, noTool: 0 };
+const stats = {
+  n: 0,
+  toolCases: 0,
+  toolOnToolCases: 0,
+  args: 0,
+  answer: 0,
+  noToolCases: 0,
+  noTool: 0,
+};
 const byKind = {};
 const novel = { n: 0, tool: 0, answer: 0 };
 const failures = [];
@@ -328,10 +336,10 @@ for (const c of cases) {
     !parseToolCall(finalText) &&
     exp.answerIncludes.every((s) => finalText.includes(s));
   stats.n++;
-  stats.tool += toolOk;
   stats.answer += answerOk;
   if (exp.tool) {
     stats.toolCases++;
+    stats.toolOnToolCases += toolOk;
     stats.args += argsOk;
   } else {
     stats.noToolCases++;
@@ -362,7 +370,9 @@ for (const c of cases) {
 const r4 = (x) => Math.round(x * 10000) / 10000;
 const metrics = {
   cases: stats.n,
-  tool_accuracy: r4(stats.tool / stats.n),
+  // as in @tinyllm/core/eval: tool choice over the cases that expect a tool (no_tool_accuracy
+  // scores the others), so training.json and `pnpm eval` report the same figure
+  tool_accuracy: r4(stats.toolOnToolCases / Math.max(1, stats.toolCases)),
   argument_accuracy: r4(stats.args / Math.max(1, stats.toolCases)),
   answer_accuracy: r4(stats.answer / stats.n),
   no_tool_accuracy: r4(stats.noTool / Math.max(1, stats.noToolCases)),
