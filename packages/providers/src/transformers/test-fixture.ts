@@ -27,6 +27,7 @@ export function fixtureTools(): ToolDefinition[] {
 
 /** The fixture's reference vectors (`reference.json`). */
 export function fixtureReference(): {
+  tokenizer_tests: Array<{ text: string; input_ids: number[] }>;
   chat_template_tests: Array<{
     messages: Array<Record<string, unknown>>;
     tools: string | null;

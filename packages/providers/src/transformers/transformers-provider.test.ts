@@ -100,6 +100,23 @@ describe('transformers adapter on the fixture model', () => {
     }
   });
 
+  it('tokenizes like the training script (its pre-tokenizer spells capitalised words by letter)', async () => {
+    const { runtime, release } = await model.acquireRuntime();
+    try {
+      const tests = fixtureReference().tokenizer_tests;
+      expect(tests.length).toBeGreaterThan(10);
+      for (const { text, input_ids } of tests) {
+        const ids = runtime.tokenizer(text, { add_special_tokens: false }).input_ids as unknown as {
+          data: BigInt64Array;
+        };
+        expect(Array.from(ids.data, Number), text).toEqual(input_ids);
+        expect(runtime.tokenizer.decode(input_ids), text).toBe(text);
+      }
+    } finally {
+      release();
+    }
+  });
+
   it('chats with exact token usage from the tokenizer', async () => {
     // Without tools, so the prompt is reference prompt 3 (the model's reply to it is not the
     // point here: this test is about usage).
