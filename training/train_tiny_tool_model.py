@@ -28,37 +28,6 @@ from tinytok import ByteBPE, SPECIAL_TOKENS, NONSPECIAL_ADDED, SPLIT_REGEXES  # 
 torch.set_num_threads(1)
 
 
-def expand_layers(sd, n_layers):
-    """Block expansion (as in LLaMA Pro): a checkpoint with fewer layers than --layers gets copies of
-    some of its layers inserted, spread evenly, each with o_proj and down_proj zeroed, so the
-    residual stream and thus the model's outputs are unchanged at step 0 while the new layers add
-    capacity to train."""
-    old = 1 + max(int(k.split(".")[2]) for k in sd if k.startswith("model.layers."))
-    if old == n_layers:
-        return sd
-    assert old < n_layers, f"checkpoint has {old} layers, more than --layers {n_layers}"
-    extra = n_layers - old
-    after = {round((j + 1) * old / extra) - 1 for j in range(extra)}  # old layer index a copy follows
-    assert len(after) == extra
-    order = []
-    for i in range(old):
-        order.append((i, False))
-        if i in after:
-            order.append((i, True))
-    out = {k: v for k, v in sd.items() if not k.startswith("model.layers.")}
-    for new_i, (src, is_copy) in enumerate(order):
-        prefix = f"model.layers.{src}."
-        for k, v in sd.items():
-            if k.startswith(prefix):
-                name = k[len(prefix):]
-                v = v.clone()
-                if is_copy and name in ("self_attn.o_proj.weight", "mlp.down_proj.weight"):
-                    v.zero_()
-                out[f"model.layers.{new_i}.{name}"] = v
-    print(f"expanded {old} layers to {n_layers} (copies after layers {sorted(after)})", flush=True)
-    return out
-
-
 def parse():
     p = argparse.ArgumentParser()
     p.add_argument("--out", default="models/tiny-tool-qwen")
@@ -81,8 +50,8 @@ def parse():
                         "when the training data changed)")
     p.add_argument("--split", type=int, choices=[1, 2, 3], default=None,
                    help="pre-tokenizer split regex (tinytok.SPLIT_REGEXES): 1 glues a space onto any word, 2 splits "
-                        "capitals and the space before them off, so names copy token for token; default: the one in "
-                        "--tokenizer-json, or 1 for a new tokenizer")
+                        "capitals and the space before them off, 3 (shipped) also spells capitalised words letter by "
+                        "letter, so unseen names are copied; default: the one in --tokenizer-json, or 1 for a new tokenizer")
     p.add_argument("--eval-cases", type=int, default=250)
     p.add_argument("--vocab-size", type=int, default=1024)
     p.add_argument("--hidden", type=int, default=128)
@@ -225,7 +194,7 @@ def main():
     # ---------------------------------------------------------------- training
     train_info = {}
     if args.init_ckpt and not args.export_only:
-        model.load_state_dict(expand_layers(torch.load(args.init_ckpt), args.layers))
+        model.load_state_dict(torch.load(args.init_ckpt))
         print(f"initialized from {args.init_ckpt}", flush=True)
     if not args.export_only:
         opt = torch.optim.AdamW(model.parameters(), lr=args.lr, betas=(0.9, 0.98), weight_decay=args.weight_decay)
