@@ -93,18 +93,21 @@ await transformers.dispose();
 const s = single.metrics;
 const m = multi.metrics;
 const f = (value, digits = 3) => (value === undefined ? '-' : value.toFixed(digits));
+// A side that was not run (--only) shows dashes, not the 1.000 of an empty set.
+const sf = (value, digits) => (cases.length === 0 ? '-' : f(value, digits));
+const mf = (value, digits) => (conversations.length === 0 ? '-' : f(value, digits));
 const rows = [
   ['metric', 'single-turn', 'multi-turn (per turn)'],
   ['cases / turns', String(s.cases), String(m.turns)],
-  ['tool_accuracy', f(s.tool_accuracy), f(m.tool_accuracy)],
-  ['argument_accuracy', f(s.argument_accuracy), f(m.argument_accuracy)],
-  ['answer_accuracy', f(s.answer_accuracy), f(m.answer_accuracy)],
-  ['no_tool_accuracy', f(s.no_tool_accuracy), '-'],
-  ['turn_accuracy (all right)', '-', f(m.turn_accuracy)],
-  ['conversation_accuracy', '-', f(m.conversation_accuracy)],
-  ['latency_p50_ms', f(s.latency_p50_ms, 1), f(m.latency_p50_ms, 1)],
-  ['latency_p95_ms', f(s.latency_p95_ms, 1), f(m.latency_p95_ms, 1)],
-  ['tokens_per_second', f(s.tokens_per_second, 1), f(m.tokens_per_second, 1)],
+  ['tool_accuracy', sf(s.tool_accuracy), mf(m.tool_accuracy)],
+  ['argument_accuracy', sf(s.argument_accuracy), mf(m.argument_accuracy)],
+  ['answer_accuracy', sf(s.answer_accuracy), mf(m.answer_accuracy)],
+  ['no_tool_accuracy', sf(s.no_tool_accuracy), '-'],
+  ['turn_accuracy (all right)', '-', mf(m.turn_accuracy)],
+  ['conversation_accuracy', '-', mf(m.conversation_accuracy)],
+  ['latency_p50_ms', sf(s.latency_p50_ms, 1), mf(m.latency_p50_ms, 1)],
+  ['latency_p95_ms', sf(s.latency_p95_ms, 1), mf(m.latency_p95_ms, 1)],
+  ['tokens_per_second', sf(s.tokens_per_second, 1), mf(m.tokens_per_second, 1)],
   ['errors', String(s.errors), String(m.errors)],
   ['wall time s', singleSeconds.toFixed(1), multiSeconds.toFixed(1)],
 ];
