@@ -60,13 +60,33 @@ m.eval()
 im_end, eot = tok.vocab["<|im_end|>"], tok.vocab["<|endoftext|>"]
 
 
+_prefix_cache = {}
+
+
 @torch.no_grad()
 def greedy(text, max_new=64):
-    ids = tok.encode(text)
-    T0 = len(ids)
-    lg, past = m(torch.tensor([ids]), torch.arange(T0)[None], torch.tril(torch.ones(T0, T0, dtype=torch.bool))[None, None])
+    """Greedy decoding with a KV cache; the system prefix (system prompt + tools, the same for many
+    calls) is encoded and run once and its K/V reused, as the training script does."""
+    ids, past, T0 = None, None, 0
+    end = text.find("<|im_end|>\n")
+    if text.startswith("<|im_start|>system\n") and end > 0:
+        prefix = text[:end + len("<|im_end|>\n")]
+        if prefix not in _prefix_cache:
+            if len(_prefix_cache) > 64:
+                _prefix_cache.clear()
+            pids = tok.encode(prefix)
+            P = len(pids)
+            _, ppast = m(torch.tensor([pids]), torch.arange(P)[None], torch.tril(torch.ones(P, P, dtype=torch.bool))[None, None])
+            _prefix_cache[prefix] = (P, ppast)
+        T0, past = _prefix_cache[prefix]
+        ids = tok.encode(text[len(prefix):])
+    else:
+        ids = tok.encode(text)
+    n = len(ids)
+    mask = (torch.arange(T0 + n)[None, :] <= (torch.arange(n) + T0)[:, None])[None, None]
+    lg, past = m(torch.tensor([ids]), (torch.arange(n) + T0)[None], mask, past)
     out = []
-    pos = T0
+    pos = T0 + n
     nxt = int(lg[0, -1].argmax())
     while len(out) < max_new and nxt not in (im_end, eot):
         out.append(nxt)
