@@ -1,10 +1,10 @@
 /**
  * Ollama model management: list, show, pull (with progress), delete.
  */
-import { TinyLLMError } from '@tinyllm/core';
+import { TinyLLMError, redactKnownSecrets } from '@tinyllm/core';
 import type { Ollama } from 'ollama';
+import type { OllamaClientFactory } from './ollama-client';
 import { mapOllamaError } from './ollama-errors';
-import type { OllamaClientFactory } from './ollama-provider';
 import {
   ollamaListResponseSchema,
   ollamaProgressSchema,
@@ -86,14 +86,18 @@ export function createOllamaManagement(clients: OllamaClientFactory): OllamaMana
     modelId: string | undefined,
     run: (client: Ollama) => Promise<T>,
   ): Promise<T> {
-    let headers: Headers | undefined;
-    const client = await clients.create(signal ?? new AbortController().signal, (response) => {
-      if (!response.ok) headers = response.headers;
+    const apiKey = clients.apiKey();
+    const client = await clients.create(signal ?? new AbortController().signal, {
+      ...(modelId ? { modelId } : {}),
+      ...(apiKey ? { apiKey } : {}),
     });
     try {
       return await run(client);
     } catch (error) {
-      throw mapOllamaError(error, { provider, ...(modelId ? { modelId } : {}), headers });
+      throw redactKnownSecrets(
+        mapOllamaError(error, { provider, ...(modelId ? { modelId } : {}) }),
+        [apiKey],
+      );
     }
   }
 
@@ -166,7 +170,9 @@ export function createOllamaManagement(clients: OllamaClientFactory): OllamaMana
             if (status === 'success') finished = true;
           }
         } catch (error) {
-          throw mapOllamaError(error, { provider, modelId: name });
+          throw redactKnownSecrets(mapOllamaError(error, { provider, modelId: name }), [
+            clients.apiKey(),
+          ]);
         }
       } finally {
         options.signal?.removeEventListener('abort', onAbort);
