@@ -117,6 +117,7 @@ export function createHuggingFace(settings: HuggingFaceSettings = {}): HuggingFa
           headers.set(name, value);
         let response: Response;
         try {
+          timeouts.requestSent();
           response = await baseFetch(url, { ...init, headers });
         } catch (error) {
           throw errorFromTransport(timeouts.wrap(error), context);

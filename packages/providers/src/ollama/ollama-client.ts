@@ -32,6 +32,8 @@ export interface OllamaClientOptions {
   modelId?: string;
   /** The key to send (resolve it once per request with {@link OllamaClientFactory.apiKey}). */
   apiKey?: string;
+  /** Called as each request goes out (starts the first-byte clock). */
+  onRequest?: () => void;
   /** Sees every successful response (the chat stream reads its body itself). */
   onResponse?: (response: Response) => void;
 }
@@ -59,6 +61,7 @@ export function createOllamaClientFactory(settings: RemoteProviderSettings): Oll
         ...(options.modelId ? { modelId: options.modelId } : {}),
       };
       const checked: typeof globalThis.fetch = async (input, init) => {
+        options.onRequest?.();
         const response = await baseFetch(input, init);
         if (!response.ok) {
           let text = '';

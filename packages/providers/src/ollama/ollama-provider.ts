@@ -145,6 +145,7 @@ export function createOllama(settings: OllamaSettings = {}): OllamaProvider {
         const client = await clients.create(timeouts.signal, {
           modelId,
           ...(apiKey ? { apiKey } : {}),
+          onRequest: () => timeouts.requestSent(),
           onResponse: (value) => {
             response = value;
           },

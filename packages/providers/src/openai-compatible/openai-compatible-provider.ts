@@ -95,6 +95,7 @@ export function createOpenAICompatible(
       try {
         let response: Response;
         try {
+          timeouts.requestSent();
           response = await fetchImplementation(url, {
             method: 'POST',
             headers: {

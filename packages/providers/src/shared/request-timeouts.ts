@@ -49,9 +49,13 @@ export class RequestTimeouts {
   error: TinyLLMError | undefined;
   private readonly controller = new AbortController();
   private readonly startedAt = now();
+  /** When the request went out (the first-byte clock starts there, not at a lazy SDK import). */
+  private sentAt: number | undefined;
   private lastActivity = 0;
   private phase: Phase = 'waiting';
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The deadline the timer is armed for. */
+  private armedFor = Number.POSITIVE_INFINITY;
   private readonly totalMs: number;
   private readonly firstByteMs: number;
   private readonly idleMs: number;
@@ -73,10 +77,19 @@ export class RequestTimeouts {
     this.arm(this.nextDeadline());
   }
 
+  /** The request is going out now: the first-byte clock starts. */
+  requestSent(): void {
+    if (this.sentAt !== undefined || this.controller.signal.aborted) return;
+    this.sentAt = now();
+    this.rearmIfSooner();
+  }
+
   /** The response headers arrived: from now on the idle timeout applies. */
   responded(): void {
+    if (this.phase === 'streaming') return;
     this.phase = 'streaming';
     this.lastActivity = now();
+    this.rearmIfSooner();
   }
 
   /** A read returned data. One timestamp, no timer work. */
@@ -88,6 +101,7 @@ export class RequestTimeouts {
   dispose(): void {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    this.armedFor = Number.NEGATIVE_INFINITY;
     this.callerSignal.removeEventListener('abort', this.onCallerAbort);
   }
 
@@ -99,14 +113,25 @@ export class RequestTimeouts {
   private nextDeadline(): number | undefined {
     const deadlines: number[] = [];
     if (this.totalMs > 0) deadlines.push(this.startedAt + this.totalMs);
-    if (this.phase === 'waiting' && this.firstByteMs > 0)
-      deadlines.push(this.startedAt + this.firstByteMs);
+    if (this.phase === 'waiting' && this.firstByteMs > 0 && this.sentAt !== undefined)
+      deadlines.push(this.sentAt + this.firstByteMs);
     if (this.phase === 'streaming' && this.idleMs > 0)
       deadlines.push(this.lastActivity + this.idleMs);
     return deadlines.length === 0 ? undefined : Math.min(...deadlines);
   }
 
+  /** Once per phase change (never per read): move the timer up if a deadline came closer. */
+  private rearmIfSooner(): void {
+    if (this.controller.signal.aborted) return;
+    const deadline = this.nextDeadline();
+    if (deadline === undefined || deadline >= this.armedFor) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.arm(deadline);
+  }
+
   private arm(deadline: number | undefined): void {
+    this.armedFor = deadline ?? Number.POSITIVE_INFINITY;
     if (deadline === undefined) return;
     this.timer = setTimeout(this.check, Math.max(0, deadline - now()));
     // The open socket keeps the process alive while a request runs; the timer must not.
@@ -115,6 +140,7 @@ export class RequestTimeouts {
 
   private readonly check = (): void => {
     this.timer = undefined;
+    this.armedFor = Number.POSITIVE_INFINITY;
     if (this.controller.signal.aborted) return;
     const at = now();
     let fired: { option: string; ms: number; what: string } | undefined;
@@ -123,7 +149,8 @@ export class RequestTimeouts {
     else if (
       this.phase === 'waiting' &&
       this.firstByteMs > 0 &&
-      at >= this.startedAt + this.firstByteMs
+      this.sentAt !== undefined &&
+      at >= this.sentAt + this.firstByteMs
     )
       fired = { option: 'firstByteTimeoutMs', ms: this.firstByteMs, what: 'did not answer' };
     else if (this.phase === 'streaming' && this.idleMs > 0 && at >= this.lastActivity + this.idleMs)
