@@ -8,6 +8,11 @@ import { type IncomingMessage, type ServerResponse, createServer } from 'node:ht
 import type { AddressInfo } from 'node:net';
 
 export { browserArgs, launchBrowser } from './browser';
+export {
+  type TerminalSession,
+  type TerminalSessionOptions,
+  startTerminalSession,
+} from './terminal-session';
 
 export interface FakeRequest {
   body: { model?: string; messages?: Array<{ role: string; content: unknown }> };
