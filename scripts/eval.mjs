@@ -7,7 +7,7 @@
 // and @tinyllm/example-tools (the root `eval` script does both).
 //
 //   node scripts/eval.mjs [--model-dir models/tiny-tool-qwen] [--limit N] [--conversations N]
-//                         [--only single|multi] [--json results.json]
+//                         [--only single|multi] [--constrain-tool-calls] [--json results.json]
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -28,6 +28,7 @@ const { values } = parseArgs({
     limit: { type: 'string' },
     conversations: { type: 'string' },
     only: { type: 'string' },
+    'constrain-tool-calls': { type: 'boolean', default: false },
     json: { type: 'string' },
     'max-output-tokens': { type: 'string', default: '64' },
   },
@@ -57,7 +58,11 @@ if (values.only === 'multi') cases = [];
 if (values.only === 'single') conversations = [];
 
 const transformers = createTransformers({ modelsDir: dirname(modelDir) });
-const model = transformers(basename(modelDir));
+// The model's own tool calls, as training/verify-with-transformers.mjs scores them; with
+// --constrain-tool-calls the provider's grammar-constrained tool calls (its default) are scored instead.
+const model = transformers(basename(modelDir), {
+  constrainToolCalls: values['constrain-tool-calls'],
+});
 const loadStarted = performance.now();
 await model.load();
 console.log(`loaded ${basename(modelDir)} in ${Math.round(performance.now() - loadStarted)} ms`);

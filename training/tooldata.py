@@ -1133,8 +1133,11 @@ class ConvGen:
     held-out set, DevGen for the dev set), part the follow-up frame list to use ("train", "dev" or "held"; held
     draws the held-out frames half of the time, like the single-turn held-out set)."""
 
-    def __init__(self, base, part, mix=None):
+    def __init__(self, base, part, mix=None, extra=None):
         self.g, self.r, self.part = base, base.r, part
+        # data v9: more training wordings, keyed by the id of the training list they extend (v9_extra()); only
+        # the training part uses them, so the dev and held-out conversations do not depend on the data version
+        self.extra = extra or {}
         self.mix = mix or {"calc": 0.3, "convert": 0.27, "weather": 0.3, "notool": 0.13}
 
     def pick(self, lists):
@@ -1142,6 +1145,8 @@ class ConvGen:
             if self.r.random() < 0.5:
                 return self.r.choice(lists["held"]), True
             return self.r.choice(lists["train"]), False
+        if self.part == "train":
+            return self.r.choice(lists["train"] + self.extra.get(id(lists["train"]), [])), False
         return self.r.choice(lists[self.part]), self.part == "dev"
 
     def lead(self, q):
@@ -1170,7 +1175,8 @@ class ConvGen:
                     return ex
         if r.random() < 0.75:
             if self.part == "train":
-                q, novel = r.choice(THANKS_TRAIN + THANKS_V2 + THANKS_MT["train"]), False
+                q, novel = r.choice(THANKS_TRAIN + THANKS_V2 + THANKS_MT["train"]
+                                    + self.extra.get(id(THANKS_MT["train"]), [])), False
             elif self.part == "dev":
                 q, novel = r.choice(THANKS_MT["dev"]), True
             elif r.random() < 0.5:
@@ -1384,15 +1390,23 @@ FOLLOW_V9 = {
 }
 
 
-def apply_v9():
-    """Data v9: merges FOLLOW_V9 into the training parts of the follow-up lists (idempotent)."""
-    if getattr(apply_v9, "done", False):
-        return
-    apply_v9.done = True
-    FOLLOW_WEATHER["train"] += FOLLOW_V9["weather"]
+def v9_extra():
+    """Data v9: FOLLOW_V9 as additions to the training parts of the follow-up and thanks lists, for
+    ConvGen(extra=...)."""
+    extra = {id(FOLLOW_WEATHER["train"]): FOLLOW_V9["weather"], id(FOLLOW_CONV_VALUE["train"]): FOLLOW_V9["value"],
+             id(FOLLOW_CONV_UNIT["train"]): FOLLOW_V9["unit"], id(FOLLOW_TEMP["train"]): FOLLOW_V9["temp"],
+             id(THANKS_MT["train"]): FOLLOW_V9["thanks"]}
     for op in ("+", "-", "*", "/", "double", "half", "triple"):
-        FOLLOW_CALC["train"][op] += FOLLOW_V9[op]
-    FOLLOW_CONV_VALUE["train"] += FOLLOW_V9["value"]
-    FOLLOW_CONV_UNIT["train"] += FOLLOW_V9["unit"]
-    FOLLOW_TEMP["train"] += FOLLOW_V9["temp"]
-    THANKS_MT["train"] += FOLLOW_V9["thanks"]
+        extra[id(FOLLOW_CALC["train"][op])] = FOLLOW_V9[op]
+    return extra
+
+
+def assert_no_heldout_v9():
+    """No dev or held-out multi-turn entry is among the v9 additions."""
+    other = [f for d in (FOLLOW_WEATHER, FOLLOW_CONV_VALUE, FOLLOW_CONV_UNIT, FOLLOW_TEMP, THANKS_MT)
+             for f in d["dev"] + d["held"]]
+    other += [f for p in ("dev", "held") for fs in FOLLOW_CALC[p].values() for f in fs]
+    other += THANKS_HELD + NOTOOL_DEV
+    norm = {x.lower().strip(" ?!.,") for x in other}
+    clash = [f for fs in FOLLOW_V9.values() for f in fs if f.lower().strip(" ?!.,") in norm]
+    assert not clash, f"held-out or dev multi-turn frames in FOLLOW_V9: {clash}"

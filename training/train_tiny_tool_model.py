@@ -141,11 +141,11 @@ def main():
                        v6=args.data_version >= 6)
            if args.data_version >= 2 else td.Gen(args.seed))
     train_exs = [gen.sample() for _ in range(args.train_examples)]
-    if args.data_version >= 9:
-        td.apply_v9()
     if args.data_version >= 8:
         td.assert_no_heldout_multiturn()
-        cg = td.ConvGen(gen, "train")
+        if args.data_version >= 9:
+            td.assert_no_heldout_v9()
+        cg = td.ConvGen(gen, "train", extra=td.v9_extra() if args.data_version >= 9 else None)
         crng = random.Random(args.seed + 5)
         n_multi = round(args.train_examples * args.multi_frac)
         for i in range(n_multi):  # replaces single exchanges, so the example count stays --train-examples
