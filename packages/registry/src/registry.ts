@@ -3,7 +3,8 @@
  * on top of any {@link StorageAdapter}.
  */
 import { randomUUID } from 'node:crypto';
-import { type ModelHooks, TinyLLMError, type UsageEvent, usageEventSchema } from '@tinyllm/core';
+import { type ModelHooks, TinyLLMError, type UsageEvent } from '@tinyllm/core';
+import { usageEventSchema } from '@tinyllm/core/schemas';
 import { validateConfig as builderValidateConfig } from '@tinyllm/config-builder';
 import { conflict, notFound, parseOrThrow } from './errors';
 import { type HubRequestOptions, defaultHubUrl, fetchHubModelMetadata } from './hub-import';

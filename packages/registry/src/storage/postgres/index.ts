@@ -5,7 +5,8 @@
  *
  * @packageDocumentation
  */
-import { TinyLLMError, providerIdSchema } from '@tinyllm/core';
+import { TinyLLMError } from '@tinyllm/core';
+import { providerIdSchema } from '@tinyllm/core/schemas';
 import * as lockfile from 'proper-lockfile';
 import { conflict, notFound } from '../../errors';
 import type {
