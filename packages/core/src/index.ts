@@ -114,3 +114,13 @@ export {
   computeRetryDelay,
   defaultRetryOptions,
 } from './router/backoff';
+export {
+  type DeepPartial,
+  type GenerateObjectOptions,
+  type GenerateObjectResult,
+  type ObjectOptions,
+  type StreamObjectResult,
+  extractJsonText,
+  generateObject,
+  streamObject,
+} from './structured';
