@@ -3,13 +3,8 @@
  * callers pass `createModel` (e.g. `createModelFromSettings` from @tinyllm/providers).
  */
 import { inspect } from 'node:util';
-import {
-  type ChatModel,
-  type ModelSettings,
-  TinyLLMError,
-  modelSettingsSchema,
-  toTinyLLMError,
-} from '@tinyllm/core';
+import { type ChatModel, type ModelSettings, TinyLLMError, toTinyLLMError } from '@tinyllm/core';
+import { modelSettingsSchema } from '@tinyllm/core/schemas';
 import type { ModelRecord } from './records';
 
 /** Turns settings into a model; `createModelFromSettings` from @tinyllm/providers fits. */

@@ -2,7 +2,7 @@
  * The registry's records. Every stored shape has a zod schema and its TypeScript type comes
  * from `z.infer`, so what storage accepts and what the code believes cannot drift apart.
  */
-import { providerIdSchema, usageEventSchema } from '@tinyllm/core';
+import { providerIdSchema, usageEventSchema } from '@tinyllm/core/schemas';
 import { z } from 'zod';
 
 /** Size limits: stored rows stay small enough for every adapter and for a readable file. */

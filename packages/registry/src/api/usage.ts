@@ -1,5 +1,6 @@
 /** `registry.usage` and `registry.usageHooks()`: usage events per model, and their statistics. */
-import { type ModelHooks, type UsageEvent, usageEventSchema } from '@tinyllm/core';
+import type { ModelHooks, UsageEvent } from '@tinyllm/core';
+import { usageEventSchema } from '@tinyllm/core/schemas';
 import { parseOrThrow } from '../errors';
 import {
   type ModelRecord,

@@ -2,7 +2,7 @@
  * Mapping between stored records and table rows: row shapes, column lists and the parameters
  * of INSERT / UPDATE statements.
  */
-import { providerIdSchema } from '@tinyllm/core';
+import { providerIdSchema } from '@tinyllm/core/schemas';
 import type { SavedConfig, StoredModel } from '../../records';
 
 export interface ModelRow {
