@@ -108,6 +108,7 @@ export {
   createRouter,
   defaultFallbackCodes,
 } from './router/router';
+export type { ModelResolver } from './router/model-resolver';
 export {
   type RetryOptions,
   type SleepFunction,

@@ -22,6 +22,7 @@ import {
   defaultRetryOptions,
   sleep as defaultSleep,
 } from './backoff';
+import { type ModelResolver, resolveWithResolver } from './model-resolver';
 
 /** A model, or a factory that creates it on first use (called once; a failure is not cached). */
 export type ModelSource = ChatModel | (() => ChatModel | Promise<ChatModel>);
@@ -95,6 +96,11 @@ export interface RouterAttempt {
 export interface RouterOptions {
   /** Models by name: instances, or factories resolved once, on first use. */
   models: Record<string, ModelSource>;
+  /**
+   * Looks up, on every request, a name `models` does not hold (e.g. a registry's
+   * `name@production`, so a promotion applies without a restart). Fallbacks may name such models.
+   */
+  resolveModel?: ModelResolver;
   /** Fallback chains by model name, tried in order. A call can pass its own. */
   fallbacks?: Record<string, readonly string[]>;
   /** Retry settings; see {@link RetryOptions} for the defaults. */
@@ -268,7 +274,7 @@ export function createRouter(options: RouterOptions): Router {
 
   for (const [name, chain] of Object.entries(options.fallbacks ?? {})) {
     for (const fallback of chain) {
-      if (!sources.has(fallback))
+      if (!sources.has(fallback) && options.resolveModel === undefined)
         throw new TinyLLMError({
           code: 'INVALID_CONFIG',
           message: `Router fallback "${fallback}" of "${name}" is not a configured model (known: ${names.join(', ')}).`,
@@ -283,6 +289,8 @@ export function createRouter(options: RouterOptions): Router {
     const inFlight = pending.get(name);
     if (inFlight) return inFlight;
     const source = sources.get(name);
+    if (source === undefined && options.resolveModel !== undefined)
+      return resolveWithResolver(options.resolveModel, name);
     if (source === undefined)
       return Promise.reject(
         new TinyLLMError({
