@@ -554,62 +554,80 @@ export function createRouter(options: RouterOptions): Router {
         }
       });
 
-    // A hand-written iterator rather than an async generator: after the first event it adds
-    // one `then` per event, which keeps the router cheap on long streams.
+    // After the first event the router hands each `next()` straight to the model's iterator: no
+    // promise or callback of its own per event, which is what the router cost under load. How
+    // the stream ended is observed once, through the model stream's `finalResponse()`. Timeouts
+    // need no per-event race either: the attempt's signal aborts the model stream, which ends
+    // with the attempt's TIMEOUT error (its abort reason).
     const iterate = (): AsyncIterator<ChatStreamEvent> => {
       let open: OpenStream | undefined;
       const finish = (): void => {
         open?.attempt.dispose();
         resolveDone();
       };
+      const errorOf = (thrown: unknown): TinyLLMError => {
+        if (signal?.aborted) return abortedError(signal);
+        if (open?.attempt.timedOut && !TinyLLMError.hasCode(thrown, 'TIMEOUT'))
+          return timeoutError(options.timeoutMs ?? 0, open.context);
+        return toTinyLLMError(thrown, { code: 'GENERATION_FAILED', ...open?.context });
+      };
       const fail = (thrown: unknown): never => {
         if (settled) throw thrown;
-        let error: TinyLLMError;
-        if (signal?.aborted) error = abortedError(signal);
-        else if (open?.attempt.timedOut && !TinyLLMError.hasCode(thrown, 'TIMEOUT'))
-          error = timeoutError(options.timeoutMs ?? 0, open.context);
-        else error = toTinyLLMError(thrown, { code: 'GENERATION_FAILED', ...open?.context });
-        // A failure after the first event still counts against the model's cooldown.
-        if (open && !signal?.aborted) recordStreamFailure(open.modelName, error);
+        const error = errorOf(thrown);
         settled = { error };
         finish();
         throw error;
       };
-      const onStep = (
-        step: IteratorResult<ChatStreamEvent>,
-      ): IteratorResult<ChatStreamEvent> | Promise<IteratorResult<ChatStreamEvent>> => {
-        if (!step.done) return step;
-        return open!.stream.finalResponse().then((response) => {
-          settled = { response };
-          finish();
-          return step;
-        }, fail);
+      const watch = (value: OpenStream): void => {
+        value.stream.finalResponse().then(
+          (response) => {
+            settled ??= { response };
+            finish();
+          },
+          (thrown: unknown) => {
+            if (!settled) {
+              const error = errorOf(thrown);
+              // A failure after the first event still counts against the model's cooldown.
+              if (!signal?.aborted) recordStreamFailure(value.modelName, error);
+              settled = { error };
+            }
+            finish();
+          },
+        );
       };
-      const opened = (
-        value: OpenStream,
-      ): IteratorResult<ChatStreamEvent> | Promise<IteratorResult<ChatStreamEvent>> => {
+      const opened = (value: OpenStream): IteratorResult<ChatStreamEvent> => {
         open = value;
-        return onStep(value.first);
+        watch(value);
+        return value.first;
+      };
+      // Errors after the first event reach the caller as the model stream throws them, mapped
+      // the way `finalResponse()` reports them.
+      const afterFirst = (thrown: unknown): never => {
+        throw settled && 'error' in settled ? settled.error : errorOf(thrown);
       };
       return {
         next() {
+          if (open) {
+            // With a timeout, each step is also raced with it, for models that ignore their signal.
+            return options.timeoutMs === undefined
+              ? open.iterator.next()
+              : open.attempt.race(open.iterator.next()).catch(afterFirst);
+          }
           if (settled) return Promise.resolve({ done: true, value: undefined });
-          if (open) return open.attempt.race(open.iterator.next()).then(onStep, fail);
           return openStream().then(opened, fail);
         },
         async return() {
-          if (!settled) {
+          if (open) {
             // The consumer stopped early: close the model's stream. If `finish` had already
-            // arrived it settled with its response; otherwise this stream ends as ABORTED.
-            if (open) {
-              try {
-                await open.iterator.return?.();
-                settled = { response: await open.stream.finalResponse() };
-              } catch {
-                // not finished
-              }
+            // arrived it settles with its response; otherwise this stream ends as ABORTED.
+            try {
+              await open.iterator.return?.();
+            } catch {
+              // reported through finalResponse
             }
-            settled ??= { error: abortedError(undefined) };
+            await done;
+          } else if (!settled) {
+            settled = { error: abortedError(undefined) };
             finish();
           }
           return { done: true, value: undefined };
