@@ -103,11 +103,11 @@ describe('ConfigBuilder', () => {
   it('setPath accepts any path string, including list items and unknown keys', () => {
     const builder = ConfigBuilder.fromTemplate('sft_pc_building')
       .setPath('tools[1].description', 'Check compatibility.')
-      .setPath('training.gradient_checkpointing', true);
+      .setPath('training.packing', true);
     expect(builder.get('tools[1].description')).toBe('Check compatibility.');
-    expect(builder.build().training).toHaveProperty('gradient_checkpointing', true);
+    expect(builder.build().training).toHaveProperty('packing', true);
     expect(builder.validate().warnings).toEqual([
-      expect.objectContaining({ code: 'UNKNOWN_KEY', path: 'training.gradient_checkpointing' }),
+      expect.objectContaining({ code: 'UNKNOWN_KEY', path: 'training.packing' }),
     ]);
   });
 

@@ -153,6 +153,28 @@ describe('tinyllm-config CLI (built dist/cli.js)', () => {
     expect(stdout).toMatch(/total\s+\d+\.\d+ GB \(GPU: 12 GB, fits\)/);
   });
 
+  it('export writes each trainer file, warnings on stderr, stdout by default', () => {
+    expect(run('new', '--template', 'dpo_basic', '-o', 'dpo.json').code).toBe(0);
+    const axolotl = run('export', '--format', 'axolotl', 'dpo.json');
+    expect(axolotl.code).toBe(0);
+    expect(axolotl.stdout).toMatch(/^rl: dpo$/m);
+    expect(axolotl.stdout).toMatch(/^micro_batch_size: 2$/m);
+    expect(axolotl.stderr).toContain(
+      'warning [NO_EQUIVALENT] data.strategy has no axolotl equivalent',
+    );
+    const factory = run('export', '--format', 'llama-factory', 'dpo.json', '--out', 'lf.yaml');
+    expect(factory.code).toBe(0);
+    expect(factory.stdout).toBe('');
+    expect(factory.stderr).toContain('Run: llamafactory-cli train lf.yaml');
+    expect(readFileSync(join(directory, 'lf.yaml'), 'utf8')).toMatch(/^pref_beta: 0\.1$/m);
+    const trl = run('export', '-f', 'trl', 'dpo.json', '--dataset', 'pairs.jsonl');
+    expect(trl.stdout).toContain('DPOConfig(');
+    expect(trl.stdout).toContain('data_files="pairs.jsonl"');
+    const bad = run('export', '--format', 'unsloth', 'dpo.json');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('export needs --format trl|axolotl|llama-factory; got "unsloth"');
+  });
+
   it('usage errors exit 2', () => {
     expect(run('bogus').code).toBe(2);
     expect(run('validate').code).toBe(2);

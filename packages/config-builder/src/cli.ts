@@ -8,6 +8,9 @@ import {
   configJsonSchema,
   diffConfigs,
   estimateMemory,
+  exportConfig,
+  exportFormats,
+  type ExportFormat,
   listTemplates,
   parseConfig,
   serializeConfig,
@@ -32,6 +35,9 @@ Commands:
                           Check a config; exit code 1 when it has errors. Warnings are printed.
   memory FILE [--gpu-memory GB] [--gradient-checkpointing]
                           Estimate peak GPU memory of a config.
+  export --format trl|axolotl|llama-factory FILE [--dataset PATH] [--out FILE]
+                          Write what an external trainer reads (axolotl/LLaMA-Factory YAML, a TRL
+                          script). Fields without an equivalent are listed as warnings.
   schema [-o FILE]        Print the JSON Schema of the config format.
   diff A B [--json]       Show what differs between two configs.
   templates [--json]      List the built-in templates.
@@ -74,6 +80,8 @@ async function main(argv: string[]): Promise<number> {
       return commandMemory(rest);
     case 'schema':
       return commandSchema(rest);
+    case 'export':
+      return commandExport(rest);
     case 'diff':
       return commandDiff(rest);
     case 'templates':
@@ -188,6 +196,39 @@ async function commandMemory(args: string[]): Promise<number> {
     ].join('\n'),
   );
   if (estimate.warning !== undefined) err(`warning: ${estimate.warning}`);
+  return 0;
+}
+
+async function commandExport(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: {
+      format: { type: 'string', short: 'f' },
+      out: { type: 'string', short: 'o' },
+      dataset: { type: 'string' },
+    },
+    allowPositionals: true,
+  });
+  const format = values.format;
+  if (format === undefined || !(exportFormats as readonly string[]).includes(format))
+    throw new UsageError(
+      `export needs --format ${exportFormats.join('|')}${format === undefined ? '' : `; got "${format}"`}.`,
+    );
+  const file = onePositional(positionals, 'export --format FORMAT FILE');
+  const config = await loadConfig(file);
+  if (config === undefined) return 1;
+  const result = exportConfig(
+    config,
+    format as ExportFormat,
+    values.dataset === undefined ? {} : { datasetPath: values.dataset },
+  );
+  for (const warning of result.warnings)
+    err(`${file}: warning [${warning.code}] ${warning.message}`);
+  if (values.out === undefined) process.stdout.write(result.content);
+  else {
+    await writeFile(values.out, result.content);
+    err(`Wrote ${values.out}. Run: ${result.command.replace(result.fileName, values.out)}`);
+  }
   return 0;
 }
 

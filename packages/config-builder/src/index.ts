@@ -29,6 +29,7 @@ export {
   tensorboardSectionSchema,
   torchDtypes,
   trainingMethods,
+  lrSchedulerTypes,
   dataStrategies,
   type TrainingConfig,
   type ModelSection,
@@ -43,6 +44,7 @@ export {
   type TensorboardSection,
   type TrainingMethod,
   type TorchDtype,
+  type LrSchedulerType,
   type DataStrategy,
 } from './schema';
 export {
@@ -81,3 +83,12 @@ export { knownModels, findKnownModel, type ModelArchitecture } from './known-mod
 export { parseConfig, serializeConfig, type ParsedConfig } from './serialize';
 export { diffConfigs, type ConfigChange } from './diff';
 export { configJsonSchema } from './json-schema';
+export {
+  exportConfig,
+  exportFormats,
+  type ExportFormat,
+  type ExportOptions,
+  type ExportResult,
+  type ExportWarning,
+  type FieldMapping,
+} from './export/index';

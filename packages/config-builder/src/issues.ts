@@ -19,6 +19,8 @@ export const errorIssueCodes = [
   'LORA_R_REQUIRED',
   /** `bf16` and `fp16` are both true. */
   'CONFLICTING_PRECISION',
+  /** `model.load_in_4bit` (QLoRA) without `training.use_lora`. */
+  'QLORA_REQUIRES_LORA',
   /** A template id that does not exist. */
   'UNKNOWN_TEMPLATE',
   /** A field path that cannot be set (builder and CLI `--set`). */
@@ -34,6 +36,7 @@ export const warningIssueCodes = [
   'WARMUP_EXCEEDS_TOTAL_STEPS',
   'TOKENIZER_MODEL_MISMATCH',
   'OPTIMIZER_NEEDS_CUDA',
+  'QUANTIZATION_NEEDS_CUDA',
   'UNUSUAL_LORA_ALPHA_RATIO',
   'MAX_LENGTH_EXCEEDS_CONTEXT',
   'MEMORY_EXCEEDS_GPU',

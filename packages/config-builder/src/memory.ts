@@ -7,7 +7,7 @@ export interface MemoryEstimateOptions {
   gpuMemoryGb?: number;
   /**
    * Whether the run recomputes activations in the backward pass (gradient checkpointing).
-   * The config format has no field for it, so it is an option here. Default false.
+   * Overrides `training.gradient_checkpointing` of the config. Default: the config's value, else false.
    */
   gradientCheckpointing?: boolean;
   /** Architecture to use when `model.name` is not in {@link knownModels}. */
@@ -16,7 +16,7 @@ export interface MemoryEstimateOptions {
 
 /** Peak-memory components, in GB (2^30 bytes). */
 export interface MemoryBreakdown {
-  /** Base model weights in `model.torch_dtype`. */
+  /** Base model weights in `model.torch_dtype`, or 4-bit (NF4) with `model.load_in_4bit`. */
   weightsGb: number;
   /** LoRA adapter weights (float32); 0 for full fine-tuning, where the weights are the trainable ones. */
   adapterWeightsGb: number;
@@ -57,6 +57,17 @@ export interface MemoryEstimate {
 const gib = 1024 ** 3;
 const bytesPerDtype: Record<TorchDtype, number> = { float16: 2, bfloat16: 2, float32: 4 };
 const cudaOverheadBytes = 0.5 * gib;
+/**
+ * Bits per weight of a bitsandbytes NF4 weight with double quantization: 4 bits plus 0.127 bits
+ * of quantization constants (Dettmers et al., "QLoRA", 2023, section 3). bitsandbytes leaves the
+ * embedding and output head unquantized, in `torch_dtype`.
+ */
+const nf4BitsPerWeight = 4.127;
+
+/** Parameters of the (input and output) embedding matrices, which 4-bit loading keeps as they are. */
+function embeddingParameters(model: ModelArchitecture): number {
+  return model.vocabSize * model.hiddenSize * (model.tieWordEmbeddings ? 1 : 2);
+}
 
 /** Parameter count of a decoder-only Llama/Qwen-style transformer (biases and norms are < 0.1 %). */
 export function countParameters(model: ModelArchitecture): number {
@@ -110,6 +121,8 @@ interface MemorySettings {
   optim: string;
   mixedPrecision: boolean;
   gradientCheckpointing: boolean;
+  /** QLoRA: frozen base weights in 4-bit NF4. */
+  loadIn4bit: boolean;
   gpuMemoryGb: number;
 }
 
@@ -145,8 +158,12 @@ export function estimateFromSettings(settings: MemorySettings): MemoryEstimate {
   // RLHF adds a reward model, and a reference copy unless LoRA can disable adapters instead.
   if (settings.method === 'rlhf') extraModels = lora ? 1 : 2;
 
+  const embeddings = embeddingParameters(model);
+  const baseWeightBytes = settings.loadIn4bit
+    ? embeddings * weightBytes + ((totalParameters - embeddings) * nf4BitsPerWeight) / 8
+    : totalParameters * weightBytes;
   const breakdown: MemoryBreakdown = {
-    weightsGb: (totalParameters * weightBytes) / gib,
+    weightsGb: baseWeightBytes / gib,
     adapterWeightsGb: lora ? (trainableParameters * 4) / gib : 0,
     gradientsGb: (trainableParameters * trainableBytes) / gib,
     optimizerStatesGb: (trainableParameters * optimizerBytesPerParameter(settings.optim)) / gib,
@@ -209,7 +226,9 @@ export function memorySettingsOf(
     loraR: training.lora_r ?? 0,
     optim: training.optim ?? 'adamw_torch',
     mixedPrecision: training.bf16 === true || training.fp16 === true,
-    gradientCheckpointing: options.gradientCheckpointing ?? false,
+    gradientCheckpointing:
+      options.gradientCheckpointing ?? training.gradient_checkpointing === true,
+    loadIn4bit: config.model.load_in_4bit === true,
     gpuMemoryGb: options.gpuMemoryGb ?? 8,
   };
 }
@@ -223,7 +242,7 @@ export function memorySettingsOf(
  * q = heads × head_dim, kv = kv_heads × head_dim, I intermediate size, V vocabulary; w = bytes
  * per weight of `torch_dtype`, a = 2 with bf16/fp16 mixed precision else w):
  *
- * - weights = P × w
+ * - weights = P × w; with load_in_4bit (P − E) × 4.127 / 8 + E × w, E = embedding parameters
  * - LoRA adapters (rank r on q, k, v, o, gate, up, down) = T × 4, with T = r × L × (7h + 2q + 2kv + 3I)
  * - gradients = T × 4 with LoRA, T × w for full fine-tuning
  * - optimizer = T × 8 (AdamW), × 2 (8-bit/paged 8-bit), × 4 (SGD momentum, Lion), × 1 (Adafactor)
@@ -234,8 +253,9 @@ export function memorySettingsOf(
  *
  * Assumptions: the worst case where every sequence fills max_length (padding to the longest in
  * the batch usually uses less); memory-efficient attention (no sequence² score matrix); no
- * fp32 master weights; LoRA dropout masks, allocator fragmentation and a quantized (4/8-bit)
- * base model are not modelled. Not checked against measured runs: a rough guide, not a precise figure.
+ * fp32 master weights; LoRA dropout masks and allocator fragmentation are not modelled. With
+ * `model.load_in_4bit` (QLoRA) the weights other than the embeddings take 4.127 bits each (NF4
+ * with double quantization), the rest of the formula is unchanged. Not checked against measured runs: a rough guide, not a precise figure.
  *
  * @example
  * ```ts

@@ -18,6 +18,22 @@ import { z } from 'zod';
 export const torchDtypes = ['float16', 'bfloat16', 'float32'] as const;
 /** Training methods. */
 export const trainingMethods = ['sft', 'dpo', 'rlhf'] as const;
+/**
+ * Learning-rate schedules, the values of Hugging Face `SchedulerType`
+ * (transformers/trainer_utils.py), which TRL, axolotl (`lr_scheduler`) and LLaMA-Factory read.
+ */
+export const lrSchedulerTypes = [
+  'linear',
+  'cosine',
+  'cosine_with_restarts',
+  'polynomial',
+  'constant',
+  'constant_with_warmup',
+  'inverse_sqrt',
+  'reduce_lr_on_plateau',
+  'cosine_with_min_lr',
+  'warmup_stable_decay',
+] as const;
 /** Data generation strategies the framework implements. */
 export const dataStrategies = [
   'toolbench',
@@ -48,6 +64,11 @@ export const modelSectionSchema = z
     device_map: z.enum(['auto', 'cuda', 'cpu']).optional().meta({
       description: 'Where to place the model: "auto" spreads it over available GPUs, then CPU.',
       default: 'auto',
+    }),
+    load_in_4bit: z.boolean().optional().meta({
+      description:
+        'QLoRA: load the frozen base weights in 4-bit (bitsandbytes NF4) and train LoRA adapters on top. Needs training.use_lora and a CUDA GPU; cuts weight memory about 4× against float16.',
+      default: false,
     }),
   })
   .meta({ title: 'Model', description: 'The base model to fine-tune.' });
@@ -157,6 +178,34 @@ const commonTrainingShape = {
       'Hugging Face optimizer name, e.g. adamw_torch, adamw_torch_fused, paged_adamw_8bit, adamw_8bit, adafactor, sgd. Paged and 8-bit optimizers need CUDA (bitsandbytes).',
     default: 'adamw_torch',
   }),
+  lora_target_modules: z
+    .union([z.literal('all-linear'), z.array(z.string().min(1)).min(1)])
+    .optional()
+    .meta({
+      description:
+        'Modules that get LoRA adapters: names such as ["q_proj", "v_proj"], or "all-linear" for every linear layer except the output head. Default: PEFT picks per architecture (q_proj and v_proj for Qwen/Llama).',
+    }),
+  gradient_checkpointing: z.boolean().optional().meta({
+    description:
+      'Recompute activations in the backward pass instead of keeping them: much less activation memory for about 30 % more compute.',
+    default: false,
+  }),
+  lr_scheduler_type: z.enum(lrSchedulerTypes).optional().meta({
+    description: 'How the learning rate changes after warmup (Hugging Face SchedulerType).',
+    default: 'linear',
+  }),
+  output_dir: z.string().min(1).optional().meta({
+    description: 'Where checkpoints and the trained model are written.',
+    default: './output',
+  }),
+  hub_model_id: z
+    .string()
+    .regex(/^[A-Za-z0-9][\w.-]*\/[\w.-]+$/, 'must be "owner/name"')
+    .optional()
+    .meta({
+      description:
+        'Hugging Face Hub repository ("owner/name") the trained model is pushed to; unset means no push.',
+    }),
 };
 
 /** A cross-field problem of the `training` section, relative to it. */
@@ -203,6 +252,40 @@ function checkTrainingRules(value: Record<string, unknown>, context: z.Refinemen
       params: { code: issue.code },
     });
   }
+}
+
+/** A cross-section problem of a whole config. */
+export interface ConfigRuleIssue {
+  path: string;
+  code: 'QLORA_REQUIRES_LORA';
+  message: string;
+}
+
+/**
+ * @internal Rules that span sections (model and training). Like {@link trainingRuleIssues} it
+ * takes the raw object so the validator reports them next to type errors elsewhere.
+ */
+export function configRuleIssues(config: Record<string, unknown>): ConfigRuleIssue[] {
+  const model = config['model'];
+  const training = config['training'];
+  const issues: ConfigRuleIssue[] = [];
+  const fourBit =
+    typeof model === 'object' &&
+    model !== null &&
+    (model as Record<string, unknown>)['load_in_4bit'] === true;
+  const lora =
+    typeof training === 'object' &&
+    training !== null &&
+    (training as Record<string, unknown>)['use_lora'] === true;
+  if (fourBit && !lora) {
+    issues.push({
+      path: 'model.load_in_4bit',
+      code: 'QLORA_REQUIRES_LORA',
+      message:
+        'model.load_in_4bit (QLoRA) freezes 4-bit base weights, which cannot be trained directly; set training.use_lora to true (with training.lora_r), or load_in_4bit to false.',
+    });
+  }
+  return issues;
 }
 
 /** `training` when `method` is `sft` (supervised fine-tuning on tool-use conversations). */
@@ -341,6 +424,16 @@ export const trainingConfigSchema = z
       .optional()
       .meta({ description: 'Random seed for reproducible runs.' }),
   })
+  .superRefine((value, context) => {
+    for (const issue of configRuleIssues(value)) {
+      context.addIssue({
+        code: 'custom',
+        path: issue.path.split('.'),
+        message: issue.message,
+        params: { code: issue.code },
+      });
+    }
+  })
   .meta({
     title: 'tinyllm training config',
     description:
@@ -369,6 +462,8 @@ export type ToolDefinition = z.infer<typeof toolSchema>;
 export type EvaluationSection = z.infer<typeof evaluationSectionSchema>;
 /** The `tensorboard` section. */
 export type TensorboardSection = z.infer<typeof tensorboardSectionSchema>;
+/** A learning-rate schedule. */
+export type LrSchedulerType = (typeof lrSchedulerTypes)[number];
 /** A training method. */
 export type TrainingMethod = TrainingSection['method'];
 /** A weight precision. */

@@ -14,6 +14,7 @@ export {
   throwIfAborted,
   toTinyLLMError,
 } from './errors';
+export { redactKnownSecrets, redactedPlaceholder } from './redact-known-secret';
 export {
   type AssistantMessage,
   type ChatRequest,
@@ -23,6 +24,7 @@ export {
   type JsonSchema,
   type JsonValue,
   type Message,
+  type ResponseFormat,
   type SamplingOptions,
   type SystemMessage,
   type Timings,
@@ -39,6 +41,7 @@ export {
   invalidToolCallSchema,
   jsonSchemaSchema,
   messageSchema,
+  responseFormatSchema,
   responseToMessage,
   samplingOptionsSchema,
   systemMessageSchema,

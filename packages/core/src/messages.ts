@@ -102,11 +102,30 @@ export const samplingOptionsSchema = z.object({
 });
 export type SamplingOptions = z.infer<typeof samplingOptionsSchema>;
 
+/**
+ * The shape of the reply: free text, or JSON (valid for `schema`, a plain JSON Schema, when given).
+ * Each provider maps it to its backend's mechanism; `capabilities.structuredOutput` says whether
+ * the backend enforces it or only requests it.
+ */
+export const responseFormatSchema = z.union([
+  z.object({ type: z.literal('text') }),
+  z.object({
+    type: z.literal('json'),
+    schema: jsonSchemaSchema.optional(),
+    name: z.string().optional(),
+    description: z.string().optional(),
+    strict: z.boolean().optional(),
+  }),
+]);
+export type ResponseFormat = z.infer<typeof responseFormatSchema>;
+
 /** A chat request. */
 export const chatRequestSchema = samplingOptionsSchema.extend({
   messages: z.array(messageSchema).min(1, 'a request needs at least one message'),
   tools: z.array(toolDefinitionSchema).optional(),
   toolChoice: toolChoiceSchema.optional(),
+  /** Text (default) or JSON, optionally valid for a JSON Schema. */
+  responseFormat: responseFormatSchema.optional(),
   /** Provider-specific options, passed through untouched, keyed by provider id. */
   providerOptions: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
 });

@@ -22,6 +22,12 @@ export const modelCapabilitiesSchema = z.object({
   contextLength: z.number().int().positive().optional(),
   /** The model emits reasoning (e.g. `<think>` blocks). */
   reasoning: z.boolean().optional(),
+  /**
+   * How the backend honours `responseFormat: { type: 'json', schema }`: `enforced` (decoding is
+   * constrained to the schema, so the reply always parses and validates), `requested` (the schema
+   * is sent, but the backend may not enforce it: validate the reply). Absent: not supported.
+   */
+  structuredOutput: z.enum(['enforced', 'requested']).optional(),
 });
 export type ModelCapabilities = z.infer<typeof modelCapabilitiesSchema>;
 

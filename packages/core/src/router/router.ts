@@ -38,6 +38,7 @@ export type ModelSource = ChatModel | (() => ChatModel | Promise<ChatModel>);
  */
 export const defaultFallbackCodes: readonly ErrorCode[] = Object.freeze([
   'MODEL_NOT_FOUND',
+  'MODEL_LOAD_FAILED',
   'MODEL_LOADING',
   'RATE_LIMITED',
   'TIMEOUT',

@@ -14,6 +14,7 @@ import {
   defineChatModel,
 } from '@tinyllm/core';
 import { toTemplateMessages, toTemplateTools } from './chat-template';
+import { createRequestProcessor, planRequestConstraint } from './constrained/index';
 import {
   type TransformersDevice,
   type TransformersDtype,
@@ -86,6 +87,17 @@ export interface TransformersModelOptions {
   generationOptions?: Record<string, unknown>;
   /** Longest a request may wait for the model, in ms (otherwise the manager's `queueTimeoutMs`). */
   queueTimeoutMs?: number;
+  /**
+   * Constrained decoding: mask, at every step, the tokens that would leave the grammar of
+   * `responseFormat: { type: 'json', schema }` or of a forced tool call (`toolChoice` `required`
+   * or a named tool). Default true; false leaves the model's output as it comes.
+   */
+  constrainedDecoding?: boolean;
+  /**
+   * Also constrain every tool call the model starts on its own (`toolChoice` `auto`): from
+   * `<tool_call>` on, only a call of a given tool with arguments valid for its schema. Default true.
+   */
+  constrainToolCalls?: boolean;
 }
 
 /** A transformers.js chat model, with control over its loading. */
@@ -163,6 +175,7 @@ export function createTransformers(settings: TransformersSettings = {}): Transfo
         streaming: true,
         tools: options.supportsTools ?? true,
         reasoning: options.parseReasoning ?? true,
+        ...(options.constrainedDecoding === false ? {} : { structuredOutput: 'enforced' as const }),
         ...(contextLength === undefined ? {} : { contextLength }),
       },
       doStream: (request, { signal }) =>
@@ -204,6 +217,8 @@ interface GenerateStreamInit {
 async function* generateStream(init: GenerateStreamInit): AsyncGenerator<ProviderStreamEvent> {
   const { request, signal, modelId, options } = init;
   const context = { provider, modelId };
+  // Before the lease: a schema the automaton cannot compile fails without loading the model.
+  const constraint = planRequestConstraint(request, options);
   const lease = await init.manager.acquire(init.managerKey, init.loader, {
     signal,
     ...(options.queueTimeoutMs === undefined ? {} : { queueTimeoutMs: options.queueTimeoutMs }),
@@ -253,6 +268,15 @@ async function* generateStream(init: GenerateStreamInit): AsyncGenerator<Provide
     const eosTokenIds = toIdSet(
       model.generation_config?.['eos_token_id'] ?? model.config['eos_token_id'],
     );
+    const logitsProcessor = constraint
+      ? createRequestProcessor(constraint, {
+          tokenizer,
+          promptLength: inputTokens,
+          maxNewTokens,
+          eosTokenIds,
+          context,
+        })
+      : undefined;
 
     // Generated ids arrive through a streamer the generation loop calls after each step; the
     // loop runs on, so tokens queue here until the consumer takes them.
@@ -300,6 +324,7 @@ async function* generateStream(init: GenerateStreamInit): AsyncGenerator<Provide
         ...sampling,
         ...request.providerOptions?.['transformers'],
         max_new_tokens: maxNewTokens,
+        ...(logitsProcessor ? { logits_processor: [logitsProcessor] } : {}),
         stopping_criteria: [criteria],
         streamer,
       })
