@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { TinyLLMError } from '../errors';
-import { messageSchema } from '../messages';
+import { messageSchema } from '../schemas/messages';
 import type { ChatModel } from '../model';
 import { runTools, type ToolLoopResult } from '../tool-loop';
 import type { AnyTool } from '../tools';
