@@ -14,6 +14,7 @@ export {
   throwIfAborted,
   toTinyLLMError,
 } from './errors';
+export { redactKnownSecrets, redactedPlaceholder } from './redact-known-secret';
 export {
   type AssistantMessage,
   type ChatRequest,
