@@ -1,7 +1,8 @@
 /**
  * The chat page: one HTML file with inline CSS and script, no build step. It posts the
- * conversation to `/api/chat`, reads the SSE reply from the fetch body (EventSource cannot POST),
- * streams text into the last bubble and renders tool calls with their results.
+ * conversation to `/api/chat` and reads the SSE reply from the fetch body (EventSource cannot
+ * POST) with core's `parseSSEStream` (served at `/sse-client.js`), streams text into the last
+ * bubble and renders tool calls with their results.
  */
 export const pageHtml = /* html */ `<!doctype html>
 <html lang="en">
@@ -32,6 +33,8 @@ export const pageHtml = /* html */ `<!doctype html>
   <button id="stop" type="button" disabled>Stop</button>
 </form>
 <script type="module">
+import { parseSSEStream } from '/sse-client.js';
+
 const log = document.getElementById('log');
 const form = document.getElementById('form');
 const input = document.getElementById('input');
@@ -50,25 +53,6 @@ function add(className, text) {
   element.textContent = text ?? '';
   log.append(element);
   return element;
-}
-
-/** Parses SSE frames ("event: x\\ndata: {...}\\n\\n") from a fetch body. */
-async function* serverEvents(body) {
-  const reader = body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  while (true) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    let end;
-    while ((end = buffer.indexOf('\\n\\n')) >= 0) {
-      const frame = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (.*)$/m.exec(frame)?.[1] ?? 'message';
-      const data = /^data: (.*)$/m.exec(frame)?.[1];
-      if (data !== undefined) yield { event, data: JSON.parse(data) };
-    }
-  }
 }
 
 form.addEventListener('submit', async (submit) => {
@@ -92,33 +76,33 @@ form.addEventListener('submit', async (submit) => {
       signal: controller.signal,
     });
     if (!response.ok) throw new Error((await response.json()).error.message);
-    for await (const { event, data } of serverEvents(response.body)) {
-      if (event === 'text') {
-        bubble.textContent += data.text;
+    for await (const event of parseSSEStream(response)) {
+      if (event.type === 'text-delta') {
+        bubble.textContent += event.text;
         bubble.dataset.deltas = String(Number(bubble.dataset.deltas) + 1);
-      } else if (event === 'tool-call') {
-        const call = add('tool-call', data.name + '(' + JSON.stringify(data.arguments) + ')');
-        call.dataset.name = data.name;
-        calls.set(data.id, call);
-      } else if (event === 'tool-result') {
+      } else if (event.type === 'tool-call') {
+        const { id, name, arguments: args } = event.toolCall;
+        const call = add('tool-call', name + '(' + JSON.stringify(args) + ')');
+        call.dataset.name = name;
+        calls.set(id, call);
+      } else if (event.type === 'tool-result') {
         const result = document.createElement('span');
         result.className = 'tool-result';
-        result.textContent = ' → ' + data.content;
-        calls.get(data.id)?.append(result);
+        result.textContent = ' → ' + event.toolResult.content;
+        calls.get(event.toolResult.toolCall.id)?.append(result);
         // The answer after a tool result goes into a new bubble, below the call.
         bubble = add('assistant');
         bubble.dataset.deltas = '0';
-      } else if (event === 'usage') {
-        const seconds = (data.timings.totalMs / 1000).toFixed(2);
-        add('usage', data.usage.outputTokens + ' tokens, first after ' + Math.round(data.timings.timeToFirstTokenMs ?? 0) + ' ms, ' + seconds + ' s');
-      } else if (event === 'error') {
-        add('error', data.code + ': ' + data.message);
+      } else if (event.type === 'finish') {
+        const seconds = (event.timings.totalMs / 1000).toFixed(2);
+        add('usage', event.usage.outputTokens + ' tokens, first after ' + Math.round(event.timings.timeToFirstTokenMs ?? 0) + ' ms, ' + seconds + ' s');
       }
     }
     messages.push({ role: 'assistant', content: bubble.textContent });
   } catch (error) {
     if (controller.signal.aborted) add('usage', '(stopped)');
-    else add('error', String(error.message ?? error));
+    // parseSSEStream throws the server's error event as a TinyLLMError with its code.
+    else add('error', error.code ? error.code + ': ' + error.message : String(error.message ?? error));
   } finally {
     controller = undefined;
     stopButton.disabled = true;

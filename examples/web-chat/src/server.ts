@@ -2,14 +2,18 @@
  * Chat embedded in a custom tool: a node:http server with one streaming endpoint (Server-Sent
  * Events) backed by a router over the registry's models, and a single static page.
  *
- *   GET  /             the page
- *   GET  /api/models   the registry's enabled models
- *   POST /api/chat     { model, messages } → text/event-stream of chat events
+ *   GET  /               the page
+ *   GET  /sse-client.js  core's browser SSE parser (`@tinyllm/core/sse-client`), used by the page
+ *   GET  /api/models     the registry's enabled models
+ *   POST /api/chat       { model, messages } → the tool loop's events, in core's SSE format
+ *                        (`toSSEResponse`; the page reads them with `parseSSEStream`)
  *
  * Closing the request (the page's Stop button aborts its fetch) aborts the tool loop, which stops
  * generation: local models stop within a token, remote ones get their HTTP request closed.
  */
+import { readFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { createRequire } from 'node:module';
 import {
   type AnyTool,
   type ChatModel,
@@ -19,6 +23,7 @@ import {
   type Message,
   parseChatRequest,
   streamTools,
+  toSSEResponse,
   withHooks,
 } from '@tinyllm/core';
 import type { ModelManager } from '@tinyllm/providers/transformers';
@@ -83,6 +88,16 @@ function sendJson(response: ServerResponse, status: number, value: unknown): voi
   response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
 }
 
+let sseClient: string | undefined;
+/** The browser build of core's SSE parser, read once. */
+function sseClientSource(): string {
+  sseClient ??= readFileSync(
+    createRequire(import.meta.url).resolve('@tinyllm/core/sse-client'),
+    'utf8',
+  );
+  return sseClient;
+}
+
 /** A router whose models are the registry's, created on first use, recording usage. */
 async function routerFor(settings: ChatServerSettings): Promise<Router> {
   const { items } = await settings.registry.models.list({ enabled: true, limit: 1000 });
@@ -125,39 +140,25 @@ export function createChatServer(settings: ChatServerSettings): Server {
     response.on('close', () => {
       if (!response.writableFinished) controller.abort();
     });
-    response.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
+    const events = streamTools(
+      routerInstance.model(body.model),
+      { messages: body.messages },
+      { tools: settings.tools, maxSteps: settings.maxSteps ?? 4, signal: controller.signal },
+    );
+    // Step boundaries carry whole responses the page does not show: keep the stream small.
+    const sse = toSSEResponse(events, {
+      filter: (event) => event.type !== 'step-start' && event.type !== 'step-finish',
     });
-    const send = (event: string, data: unknown) =>
-      response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const headers: Record<string, string> = {};
+    sse.headers.forEach((value, key) => {
+      headers[key] = value;
+    });
+    response.writeHead(sse.status, headers);
     try {
-      const events = streamTools(
-        routerInstance.model(body.model),
-        { messages: body.messages },
-        { tools: settings.tools, maxSteps: settings.maxSteps ?? 4, signal: controller.signal },
-      );
-      for await (const event of events) {
-        if (event.type === 'text-delta') send('text', { text: event.text });
-        else if (event.type === 'tool-call') send('tool-call', event.toolCall);
-        else if (event.type === 'tool-result') {
-          send('tool-result', {
-            id: event.toolResult.toolCall.id,
-            content: event.toolResult.content,
-            isError: event.toolResult.isError,
-          });
-        } else if (event.type === 'finish') {
-          send('usage', { usage: event.usage, timings: event.timings });
-        }
+      for await (const chunk of sse.body as unknown as AsyncIterable<Uint8Array>) {
+        if (response.destroyed) break;
+        response.write(chunk);
       }
-      send('done', {});
-    } catch (error) {
-      if (controller.signal.aborted) return;
-      const typed = TinyLLMError.isInstance(error)
-        ? error
-        : new TinyLLMError({ code: 'GENERATION_FAILED', message: String(error), cause: error });
-      send('error', { code: typed.code, message: typed.message });
     } finally {
       response.end();
     }
@@ -169,6 +170,10 @@ export function createChatServer(settings: ChatServerSettings): Server {
     const handle = async () => {
       if (route === 'GET /') {
         response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(pageHtml);
+      } else if (route === 'GET /sse-client.js') {
+        response
+          .writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' })
+          .end(sseClientSource());
       } else if (route === 'GET /api/models') {
         const { items } = await settings.registry.models.list({ enabled: true, limit: 1000 });
         sendJson(

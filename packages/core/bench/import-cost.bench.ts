@@ -25,6 +25,14 @@ export interface ImportCostResult {
   ollamaMs: number;
   /** `coreMs / ollamaMs`: the target is at most 1. */
   ratio: number;
+  /** The same three measures in CPU time of the child process (robust under load). */
+  cpu: {
+    bareMs: number;
+    coreMs: number;
+    ollamaMs: number;
+    ratio: number;
+    compared: Record<string, number>;
+  };
   /** Extra builds measured alongside (e.g. `before` for a previous `dist`), minus bare Node's. */
   compared: Record<string, number>;
   /** One-minute load average when the run started. */
@@ -41,17 +49,23 @@ function ollamaEntry(): string {
   return pathToFileURL(packageJson.replace(/package\.json$/, 'dist/index.mjs')).href;
 }
 
-function timeProcess(specifier: string | undefined): number {
-  const code = specifier === undefined ? '' : `await import(${JSON.stringify(specifier)});`;
+// The child reports its own CPU time (user + system, bootstrap included) after the import:
+// unlike wall time, it hardly moves when other processes compete for the cores.
+const reportCpu =
+  'const { user, system } = process.cpuUsage(); process.stdout.write(String((user + system) / 1000));';
+
+function timeProcess(specifier: string | undefined): { wallMs: number; cpuMs: number } {
+  const code =
+    (specifier === undefined ? '' : `await import(${JSON.stringify(specifier)});`) + reportCpu;
   const started = process.hrtime.bigint();
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const elapsed = Number(process.hrtime.bigint() - started) / 1e6;
+  const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0) {
     throw new Error(`importing ${specifier} failed: ${result.stderr.toString().slice(0, 500)}`);
   }
-  return elapsed;
+  return { wallMs, cpuMs: Number(result.stdout.toString()) };
 }
 
 function median(values: number[]): number {
@@ -86,11 +100,16 @@ export async function measureImportCost(
   const samples: Record<string, number[]> = Object.fromEntries(
     targets.map((target) => [target.name, []]),
   );
+  const cpuSamples: Record<string, number[]> = Object.fromEntries(
+    targets.map((target) => [target.name, []]),
+  );
   for (let round = 0; round < rounds; round++) {
     // Rotate the order every round so no target always runs first.
     for (let index = 0; index < targets.length; index++) {
       const target = targets[(index + round) % targets.length]!;
-      samples[target.name]!.push(timeProcess(target.specifier));
+      const { wallMs, cpuMs } = timeProcess(target.specifier);
+      samples[target.name]!.push(wallMs);
+      cpuSamples[target.name]!.push(cpuMs);
     }
   }
   const bareMs = median(samples.bare!);
@@ -102,7 +121,18 @@ export async function measureImportCost(
   const compared = Object.fromEntries(
     Object.keys(options.compare ?? {}).map((name) => [name, overBare(name)]),
   );
-  return { rounds, bareMs, coreMs, ollamaMs, ratio: coreMs / ollamaMs, compared, loadAverage };
+  const cpuOverBare = (name: string) =>
+    median(cpuSamples[name]!.map((value, index) => value - cpuSamples.bare![index]!));
+  const cpu = {
+    bareMs: median(cpuSamples.bare!),
+    coreMs: cpuOverBare('core'),
+    ollamaMs: cpuOverBare('ollama'),
+    ratio: cpuOverBare('core') / cpuOverBare('ollama'),
+    compared: Object.fromEntries(
+      Object.keys(options.compare ?? {}).map((name) => [name, cpuOverBare(name)]),
+    ),
+  };
+  return { rounds, bareMs, coreMs, ollamaMs, ratio: coreMs / ollamaMs, compared, cpu, loadAverage };
 }
 
 /** Prints the measurement (the bench runner calls this). */
@@ -119,6 +149,15 @@ export default async function run(): Promise<void> {
       `  ${name.padEnd(20)} +${value.toFixed(1)} ms (${(value / result.ollamaMs).toFixed(2)}× ollama)`,
     );
   console.log(`  core ÷ ollama        ${result.ratio.toFixed(2)}× (target ≤ 1.00×)`);
+  const { cpu } = result;
+  console.log(`CPU time of the child over bare node: bare ${cpu.bareMs.toFixed(1)} ms`);
+  console.log(`  @tinyllm/core        +${cpu.coreMs.toFixed(1)} ms`);
+  console.log(`  ollama               +${cpu.ollamaMs.toFixed(1)} ms`);
+  for (const [name, value] of Object.entries(cpu.compared))
+    console.log(
+      `  ${name.padEnd(20)} +${value.toFixed(1)} ms (${(value / cpu.ollamaMs).toFixed(2)}× ollama)`,
+    );
+  console.log(`  core ÷ ollama        ${cpu.ratio.toFixed(2)}× (target ≤ 1.00×)`);
 }
 
 /** `--compare label=path/to/index.js` (repeatable) adds builds to measure alongside. */

@@ -126,3 +126,26 @@ export {
   generateObject,
   streamObject,
 } from './structured';
+export {
+  type SSEDoneEvent,
+  type SSEErrorEvent,
+  type SSEOptions,
+  type StreamEventLike,
+  formatSSEMessage,
+  parseSSEStream,
+  sseContentType,
+  textStream,
+  toReadableStream,
+  toSSEResponse,
+  toSSEStream,
+} from './streams';
+export {
+  type OpenAIChatMessage,
+  type OpenAIContent,
+  type OpenAIOtherPart,
+  type OpenAITextPart,
+  type OpenAIToolCall,
+  type ToOpenAIMessagesOptions,
+  fromOpenAIMessages,
+  toOpenAIMessages,
+} from './openai';

@@ -3,14 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { z as z3 } from 'zod/v3';
 import { jsonSchema } from '../any-schema/json-schema';
-import { TinyLLMError } from '../errors';
+import type { TinyLLMError } from '../errors';
 import { createRouter } from '../router/router';
 import { createScriptedModel } from '../testing/index';
 import { generateObject } from './generate-object';
 import { extractJsonText } from './parse-object';
 
 const messages = [{ role: 'user' as const, content: 'Weather in Oslo as JSON' }];
-const weather = z.object({ city: z.string(), temperatureC: z.number(), windy: z.boolean().default(false) });
+const weather = z.object({
+  city: z.string(),
+  temperatureC: z.number(),
+  windy: z.boolean().default(false),
+});
 
 async function rejection(promise: Promise<unknown>): Promise<TinyLLMError> {
   try {
@@ -24,7 +28,9 @@ async function rejection(promise: Promise<unknown>): Promise<TinyLLMError> {
 describe('generateObject', () => {
   it('asks for JSON with the converted schema and returns the validated object', async () => {
     const model = createScriptedModel({
-      script: [{ text: '{"city":"Oslo","temperatureC":-3}', usage: { inputTokens: 9, outputTokens: 7 } }],
+      script: [
+        { text: '{"city":"Oslo","temperatureC":-3}', usage: { inputTokens: 9, outputTokens: 7 } },
+      ],
     });
     const result = await generateObject(model, {
       messages,
@@ -78,7 +84,9 @@ describe('generateObject', () => {
   });
 
   it('rejects invalid output with OUTPUT_INVALID carrying the text and the issues', async () => {
-    const model = createScriptedModel({ script: [{ text: '{"city":"Oslo","temperatureC":"cold"}' }] });
+    const model = createScriptedModel({
+      script: [{ text: '{"city":"Oslo","temperatureC":"cold"}' }],
+    });
     const error = await rejection(generateObject(model, { messages, schema: weather }));
     expect(error.code).toBe('OUTPUT_INVALID');
     expect(error.path).toBe('temperatureC');
@@ -111,7 +119,9 @@ describe('generateObject', () => {
 
   it('gives up after maxRepairs', async () => {
     const model = createScriptedModel({ repeat: true, script: [{ text: '{}' }] });
-    const error = await rejection(generateObject(model, { messages, schema: weather, maxRepairs: 2 }));
+    const error = await rejection(
+      generateObject(model, { messages, schema: weather, maxRepairs: 2 }),
+    );
     expect(error.code).toBe('OUTPUT_INVALID');
     expect(model.calls).toHaveLength(3);
   });

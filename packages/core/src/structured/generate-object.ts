@@ -90,8 +90,19 @@ export async function generateObject<Schema extends SchemaInput>(
     usage = addUsage(usage, response.usage);
     const context = { provider: response.provider, modelId: response.modelId };
     try {
-      const object = (await parseObject(response.text, options.schema, context)) as InferSchema<Schema>;
-      return { object, text: response.text, usage, finishReason: response.finishReason, response, repairs };
+      const object = (await parseObject(
+        response.text,
+        options.schema,
+        context,
+      )) as InferSchema<Schema>;
+      return {
+        object,
+        text: response.text,
+        usage,
+        finishReason: response.finishReason,
+        response,
+        repairs,
+      };
     } catch (error) {
       if (!TinyLLMError.hasCode(error, 'OUTPUT_INVALID') || repairs >= maxRepairs) throw error;
       messages = [...messages, { role: 'assistant', content: response.text }, repairMessage(error)];

@@ -23,12 +23,18 @@ describe('streamObject', () => {
     ]);
     expect(await result.object).toEqual({ title: 'Shopping', items: ['apples', 'pears'] });
     expect((await result.response).text).toContain('pears');
-    expect(model.calls[0]!.responseFormat).toMatchObject({ type: 'json', schema: { type: 'object' } });
+    expect(model.calls[0]!.responseFormat).toMatchObject({
+      type: 'json',
+      schema: { type: 'object' },
+    });
   });
 
   it('gives the object without reading the partials', async () => {
     const model = createScriptedModel({ script: [{ text: '{"title":"t","items":[]}' }] });
-    expect(await streamObject(model, { messages, schema }).object).toEqual({ title: 't', items: [] });
+    expect(await streamObject(model, { messages, schema }).object).toEqual({
+      title: 't',
+      items: [],
+    });
   });
 
   it('rejects the object with OUTPUT_INVALID while the partials end normally', async () => {

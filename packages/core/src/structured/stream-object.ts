@@ -10,11 +10,12 @@ import { type ObjectOptions, objectRequest } from './object-request';
 import { parseObject } from './parse-object';
 
 /** A value while it is being written: every property, at any depth, may still be missing. */
-export type DeepPartial<T> = T extends ReadonlyArray<infer Item>
-  ? Array<DeepPartial<Item>>
-  : T extends object
-    ? { [Key in keyof T]?: DeepPartial<T[Key]> }
-    : T;
+export type DeepPartial<T> =
+  T extends ReadonlyArray<infer Item>
+    ? Array<DeepPartial<Item>>
+    : T extends object
+      ? { [Key in keyof T]?: DeepPartial<T[Key]> }
+      : T;
 
 /** The result of {@link streamObject}. */
 export interface StreamObjectResult<T> {

@@ -1,0 +1,8 @@
+export type {
+  OpenAIChatMessage,
+  OpenAIContent,
+  OpenAIOtherPart,
+  OpenAITextPart,
+  OpenAIToolCall,
+} from './message-types';
+export { type ToOpenAIMessagesOptions, fromOpenAIMessages, toOpenAIMessages } from './messages';
