@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'storage/json-file/index': 'src/storage/json-file/index.ts',
     'storage/postgres/index': 'src/storage/postgres/index.ts',
+    cli: 'src/cli/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

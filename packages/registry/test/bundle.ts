@@ -29,6 +29,8 @@ export async function bundleFixture(entry: string, outDirectory: string): Promis
         "const __dirname = __filename.replace(/[\\/][^\\/]*$/, '');",
       ].join('\n'),
     },
+    // Optional drivers stay outside the bundle; pg's native binding is never used.
+    external: ['pg-native', '@electric-sql/pglite', 'pg'],
     logLevel: 'silent',
   });
   return outfile;

@@ -8,6 +8,7 @@ import {
   type SaveConfigInput,
   type SavedConfig,
   type StoredConfigIssue,
+  isStorableText,
   saveConfigInputSchema,
 } from '../records';
 import { type RegistryContext, toRecord } from './context';
@@ -45,6 +46,7 @@ export function createConfigsApi(context: RegistryContext): ConfigsApi {
   const { storage, scope } = context;
 
   async function findConfig(idOrName: string): Promise<SavedConfig | undefined> {
+    if (!isStorableText(idOrName)) return undefined;
     const byId = await storage.getConfig(idOrName, scope);
     if (byId !== undefined) return byId;
     if (scope.type === 'owner') {

@@ -7,6 +7,7 @@ import { validateConfig as builderValidateConfig } from '@tinyllm/config-builder
 import { notFound } from '../errors';
 import {
   type AliasRecord,
+  isStorableText,
   type ModelQueryInput,
   type ModelRecord,
   type Page,
@@ -88,6 +89,8 @@ export function createContext(settings: RegistrySettings): RegistryContext {
   }
 
   async function findStored(idOrName: string): Promise<StoredModel | undefined> {
+    // Text no adapter can store names nothing stored (and PostgreSQL would reject the query).
+    if (!isStorableText(idOrName)) return undefined;
     // Record names cannot contain "@", so "@" always means an alias reference.
     const at = idOrName.indexOf('@');
     if (at > 0) {

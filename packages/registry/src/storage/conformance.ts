@@ -584,6 +584,9 @@ export function describeStorageConformance(
       );
       expect((await r.usage.stats(edge.id)).requests).toBe(0);
       expect((await r.models.list()).total).toBe(1);
+      // Looking such text up finds nothing rather than failing (found by the reliability fuzzer).
+      expect(await r.models.find('a\u0000')).toBeUndefined();
+      await expectCode(r.configs.get('\uD800'), 'NOT_FOUND');
     });
 
     it('keeps usage per owner and global records read-only to users', async () => {

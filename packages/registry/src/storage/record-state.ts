@@ -9,7 +9,6 @@ import {
   canRead,
   canWrite,
   checkReplace,
-  compareByName,
   duplicateName,
   matchesConfigQuery,
   matchesModelQuery,
@@ -184,9 +183,17 @@ export class RecordState {
       }
       matches.push(copy(record));
     }
-    return matches.sort(
-      (a, b) => compareByName(a, b) || (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0),
-    );
+    // Family name, owner (global first), alias: the order the PostgreSQL adapter sorts in.
+    const key = (record: AliasRecord) => [record.name, record.ownerId ?? '', record.alias];
+    return matches.sort((a, b) => {
+      const left = key(a);
+      const right = key(b);
+      for (let index = 0; index < left.length; index++) {
+        if (left[index]! < right[index]!) return -1;
+        if (left[index]! > right[index]!) return 1;
+      }
+      return 0;
+    });
   }
 
   putAlias(

@@ -324,7 +324,7 @@ export function createPostgresStorage(settings: PostgresStorageSettings): Storag
         where.add(`model_record_id = ${where.param(query.modelRecordId)}`);
       }
       const { rows } = await (await db()).query<AliasRow>(
-        `SELECT * FROM ${aliases} WHERE ${where} ${orderBy}, alias COLLATE "C"`,
+        `SELECT * FROM ${aliases} WHERE ${where} ORDER BY name COLLATE "C", coalesce(owner_id, '') COLLATE "C", alias COLLATE "C"`,
         where.params,
       );
       return rows.map(rowToAlias);
