@@ -135,8 +135,8 @@ async function streamCpuRow(
           ? 'CPU per stream, 200 tokens paced 1 ms'
           : 'CPU per stream, 2,000 tokens burst (reference)',
       subject: `${adapterName} ÷ ${client.name}`,
-      tinyllm: `${median(results.map(([a]) => a.cpuMs)).toFixed(2)} ms (${median(results.map(([a]) => a.events))} events)`,
-      baseline: `${median(results.map(([, b]) => b.cpuMs)).toFixed(2)} ms (${median(results.map(([, b]) => b.events))} chunks)`,
+      tinyllm: `${median(results.map(([a]) => a.cpuMs)).toFixed(2)} ms (${median(results.map(([a]) => a.events)).toFixed(1)} events)`,
+      baseline: `${median(results.map(([, b]) => b.cpuMs)).toFixed(2)} ms (${median(results.map(([, b]) => b.events)).toFixed(1)} chunks)`,
       ratio,
       perRound,
       target: mode === 'paced' ? '≤ 1.10' : '-',
