@@ -61,7 +61,11 @@ export function contendersFor(
     }
     case 'openai-compatible': {
       const model = createOpenAICompatible({ baseURL: `${url}/v1` })('bench-model');
-      const client = new OpenAI({ baseURL: `${url}/v1`, apiKey: 'bench-key-000000', maxRetries: 0 });
+      const client = new OpenAI({
+        baseURL: `${url}/v1`,
+        apiKey: 'bench-key-000000',
+        maxRetries: 0,
+      });
       return {
         model,
         adapter: modelContender('tinyllm openai-compatible', model),

@@ -17,7 +17,9 @@ const script = fileURLToPath(new URL('./server-process.ts', import.meta.url));
 const packageDirectory = fileURLToPath(new URL('..', import.meta.url));
 
 /** Starts a server of `kind` (`ollama`, `openai` or `tgi`) in a child process. */
-export async function startServerProcess(kind: 'ollama' | 'openai' | 'tgi'): Promise<ServerProcess> {
+export async function startServerProcess(
+  kind: 'ollama' | 'openai' | 'tgi',
+): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script, kind], {
     cwd: packageDirectory,
     stdio: ['pipe', 'pipe', 'inherit'],

@@ -82,7 +82,9 @@ async function cpuOfStreams(
   }
   const used = process.cpuUsage(before);
   if (characters !== expectedCharacters * count)
-    throw new Error(`${contender.name} delivered ${characters / count} characters per stream, expected ${expectedCharacters}`);
+    throw new Error(
+      `${contender.name} delivered ${characters / count} characters per stream, expected ${expectedCharacters}`,
+    );
   return { cpuMs: (used.user + used.system) / 1000 / count, events: events / count };
 }
 
@@ -133,8 +135,8 @@ async function streamCpuRow(
           ? 'CPU per stream, 200 tokens paced 1 ms'
           : 'CPU per stream, 2,000 tokens burst (reference)',
       subject: `${adapterName} ÷ ${client.name}`,
-      tinyllm: `${median(results.map(([a]) => a.cpuMs)).toFixed(2)} ms (${median(results.map(([a]) => a.events))} events)`,
-      baseline: `${median(results.map(([, b]) => b.cpuMs)).toFixed(2)} ms (${median(results.map(([, b]) => b.events))} chunks)`,
+      tinyllm: `${median(results.map(([a]) => a.cpuMs)).toFixed(2)} ms (${median(results.map(([a]) => a.events)).toFixed(1)} events)`,
+      baseline: `${median(results.map(([, b]) => b.cpuMs)).toFixed(2)} ms (${median(results.map(([, b]) => b.events)).toFixed(1)} chunks)`,
       ratio,
       perRound,
       target: mode === 'paced' ? '≤ 1.10' : '-',
@@ -161,7 +163,8 @@ async function routerRow(): Promise<void> {
         Array.from({ length: concurrency }, async () => {
           let characters = 0;
           for await (const piece of contender.stream()) characters += piece.length;
-          if (characters !== expected) throw new Error(`${contender.name}: ${characters} characters`);
+          if (characters !== expected)
+            throw new Error(`${contender.name}: ${characters} characters`);
         }),
       );
       return performance.now() - started;
@@ -319,18 +322,38 @@ export default async function summary(): Promise<SummaryRow[]> {
     `tinyllm bench summary: ${rounds} paired rounds per row, load average at start ${load.map((value) => value.toFixed(2)).join(' ')} (1/5/15 min), ${os.cpus().length} CPUs, node ${process.version}`,
   );
   const adapters = Object.keys(serverKindOf) as RemoteAdapterName[];
-  if (wants('paced')) for (const adapter of adapters) await streamCpuRow(adapter, 'paced');
-  if (wants('burst')) for (const adapter of adapters) await streamCpuRow(adapter, 'burst');
-  if (wants('router')) await routerRow();
-  if (wants('import')) await importRow();
-  if (wants('local')) await localRow();
+  const failures: string[] = [];
+  // One failing row (a missing model, a flaky socket) must not hide the others' figures.
+  const attempt = async (label: string, run: () => Promise<void>): Promise<void> => {
+    try {
+      await run();
+    } catch (error) {
+      failures.push(label);
+      console.log(`  ${label} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  if (wants('paced'))
+    for (const adapter of adapters)
+      await attempt(`paced ${adapter}`, () => streamCpuRow(adapter, 'paced'));
+  if (wants('burst'))
+    for (const adapter of adapters)
+      await attempt(`burst ${adapter}`, () => streamCpuRow(adapter, 'burst'));
+  if (wants('router')) await attempt('router', routerRow);
+  if (wants('import')) await attempt('import', importRow);
+  if (wants('local')) await attempt('local', localRow);
+  if (failures.length > 0) process.exitCode = 1;
   console.log('\n| measure | subject | tinyllm | baseline | median ratio | target | met |');
   console.log('|---|---|---|---|---|---|---|');
   for (const row of rows)
     console.log(
       `| ${row.measure} | ${row.subject} | ${row.tinyllm} | ${row.baseline} | ${row.ratio.toFixed(3)} | ${row.target} | ${row.met === undefined ? '-' : row.met ? 'yes' : 'no'} |`,
     );
-  console.log(`load average at end: ${os.loadavg().map((value) => value.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average at end: ${os
+      .loadavg()
+      .map((value) => value.toFixed(2))
+      .join(' ')}`,
+  );
   return rows;
 }
 

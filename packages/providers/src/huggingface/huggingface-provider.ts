@@ -17,7 +17,6 @@ import {
 } from '@tinyllm/core';
 import {
   type BufferedItemCounter,
-  bufferedBatches,
   coalesceDeltas,
   countSseEvents,
   countingFetch,
@@ -127,20 +126,13 @@ export function createHuggingFace(settings: HuggingFaceSettings = {}): HuggingFa
         return response;
       };
 
-    async function* doStream(
+    // A plain function returning the reading generator: one async layer per event, not two.
+    function doStream(
       request: ChatRequest,
       { signal }: { signal: AbortSignal },
-    ): AsyncGenerator<ProviderStreamEvent> {
+    ): AsyncIterable<ProviderStreamEvent> {
       const token = resolveApiKey(settings.apiKey ?? settings.token, 'HF_TOKEN');
-      const timeouts = new RequestTimeouts(settings, signal, context);
-      try {
-        yield* streamChat(request, token, timeouts);
-      } catch (error) {
-        // The exact token we sent is removed from whatever the server echoed (any key shape).
-        throw redactKnownSecrets(timeouts.wrap(error), [token]);
-      } finally {
-        timeouts.dispose();
-      }
+      return streamChat(request, token, new RequestTimeouts(settings, signal, context));
     }
 
     async function* streamChat(
@@ -148,55 +140,79 @@ export function createHuggingFace(settings: HuggingFaceSettings = {}): HuggingFa
       token: string | undefined,
       timeouts: RequestTimeouts,
     ): AsyncGenerator<ProviderStreamEvent> {
-      const { InferenceClient } = await loadHuggingFaceInference();
-      const counter: BufferedItemCounter = { available: 0 };
-      const client = new InferenceClient(token ?? '', {
-        ...(settings.endpointUrl ? { endpointUrl: settings.endpointUrl } : {}),
-        fetch: countingFetch(observingFetch(timeouts), countSseEvents, counter, () =>
-          timeouts.touch(),
-        ),
-        retry_on_error: false,
-        ...(settings.billTo ? { billTo: settings.billTo } : {}),
-      });
-      const args: Record<string, unknown> = {
-        model: modelId,
-        // The client refuses a provider next to an endpoint URL.
-        ...(routedProvider && !settings.endpointUrl ? { provider: routedProvider } : {}),
-        ...toOpenAIRequestFields(request, { includeTopK: false }),
-        ...(settings.includeUsage === false ? {} : { stream_options: { include_usage: true } }),
-        ...request.providerOptions?.[providerId],
-      };
-      const accumulator = new OpenAIStreamAccumulator({
-        ...context,
-        parseTextToolCalls: modelOptions.parseTextToolCalls !== false,
-      });
+      let iterator: AsyncIterator<unknown> | undefined;
       try {
+        const { InferenceClient } = await loadHuggingFaceInference();
+        const counter: BufferedItemCounter = { available: 0 };
+        const client = new InferenceClient(token ?? '', {
+          ...(settings.endpointUrl ? { endpointUrl: settings.endpointUrl } : {}),
+          fetch: countingFetch(observingFetch(timeouts), countSseEvents, counter, () =>
+            timeouts.touch(),
+          ),
+          retry_on_error: false,
+          ...(settings.billTo ? { billTo: settings.billTo } : {}),
+        });
+        const args: Record<string, unknown> = {
+          model: modelId,
+          // The client refuses a provider next to an endpoint URL.
+          ...(routedProvider && !settings.endpointUrl ? { provider: routedProvider } : {}),
+          ...toOpenAIRequestFields(request, { includeTopK: false }),
+          ...(settings.includeUsage === false ? {} : { stream_options: { include_usage: true } }),
+          ...request.providerOptions?.[providerId],
+        };
+        const accumulator = new OpenAIStreamAccumulator({
+          ...context,
+          parseTextToolCalls: modelOptions.parseTextToolCalls !== false,
+        });
         const stream = client.chatCompletionStream(
           args as unknown as Parameters<typeof client.chatCompletionStream>[0],
           { signal: timeouts.signal },
         );
-        // Chunks the client already holds are handled together (see shared/batching).
-        for await (const chunks of bufferedBatches(stream[Symbol.asyncIterator](), counter)) {
-          const events: ProviderStreamEvent[] = [];
-          let failure: { error: unknown } | undefined;
-          for (const chunk of chunks) {
-            try {
-              events.push(...accumulator.pushJson(chunk));
-            } catch (error) {
-              failure = { error };
+        iterator = stream[Symbol.asyncIterator]();
+        // Chunks the client already holds are handled together (see shared/batching), inline
+        // rather than through another generator: one async layer per event.
+        let consumed = 0;
+        let limit = 1;
+        while (true) {
+          const first = await iterator.next();
+          if (first.done) break;
+          consumed++;
+          let events = accumulator.pushJson(first.value);
+          let ended = false;
+          for (let taken = 1; taken < limit && counter.available > consumed; taken++) {
+            const next = await iterator.next();
+            if (next.done) {
+              ended = true;
               break;
             }
+            consumed++;
+            let more: ProviderStreamEvent[];
+            try {
+              more = accumulator.pushJson(next.value);
+            } catch (error) {
+              // What arrived before a bad frame is still delivered, then the error.
+              yield* coalesceDeltas(events);
+              throw error;
+            }
+            events = events.length === 0 ? more : events.concat(more);
           }
-          // What arrived before a bad frame is still delivered, then the error.
-          yield* coalesceDeltas(events);
-          if (failure) throw failure.error;
+          limit = Math.min(256, limit * 2);
+          if (events.length === 1) yield events[0]!;
+          else if (events.length > 1) yield* coalesceDeltas(events);
+          if (ended) break;
         }
+        iterator = undefined;
+        // The client swallows `[DONE]`: a stream without a finish reason was cut short.
+        if (!accumulator.finished) throw streamEndedEarlyError(context);
+        yield* accumulator.finish();
       } catch (error) {
-        throw mapHuggingFaceError(timeouts.wrap(error), context);
+        // The exact token we sent is removed from whatever the server echoed (any key shape).
+        throw redactKnownSecrets(mapHuggingFaceError(timeouts.wrap(error), context), [token]);
+      } finally {
+        timeouts.dispose();
+        // Stopping early (abort or consumer break) closes the client's stream and its request.
+        if (iterator) void iterator.return?.()?.catch(() => {});
       }
-      // The client swallows `[DONE]`: a stream without a finish reason was cut short.
-      if (!accumulator.finished) throw streamEndedEarlyError(context);
-      yield* accumulator.finish();
     }
 
     return defineChatModel({

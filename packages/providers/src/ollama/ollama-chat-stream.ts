@@ -80,6 +80,10 @@ export interface OllamaChatStreamOptions extends ErrorContext {
   onServerTimings?: ((timings: OllamaServerTimings) => void) | undefined;
   /** Told about every read, so the idle timeout sees the stream is alive. */
   timeouts?: { touch(): void; wrap(error: unknown): unknown };
+  /** Maps every error thrown (opening included) before it reaches the caller. */
+  mapError?: (error: unknown) => unknown;
+  /** Called once when the stream ends, however it ends; `finished` when `done` arrived. */
+  onEnd?: (finished: boolean) => void;
 }
 
 const newline = '\n';
@@ -91,7 +95,7 @@ const newline = '\n';
  * The reader is cancelled (closing the connection) whenever iteration stops early.
  */
 export async function* readOllamaChatStream(
-  body: ReadableStream<Uint8Array>,
+  source: ReadableStream<Uint8Array> | (() => Promise<ReadableStream<Uint8Array>>),
   options: OllamaChatStreamOptions,
 ): AsyncGenerator<ProviderStreamEvent> {
   const context: ErrorContext = {
@@ -204,7 +208,7 @@ export async function* readOllamaChatStream(
     });
   };
 
-  const reader = body.getReader();
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   const decoder = new TextDecoder();
   let buffer = '';
   let events: ProviderStreamEvent[] = [];
@@ -231,6 +235,7 @@ export async function* readOllamaChatStream(
     return undefined;
   };
   try {
+    reader = (typeof source === 'function' ? await source() : source).getReader();
     while (!finished) {
       let step: ReadableStreamReadResult<Uint8Array>;
       try {
@@ -256,8 +261,11 @@ export async function* readOllamaChatStream(
       if (step.done) break;
     }
     if (!finished) throw streamEndedEarlyError(context);
+  } catch (error) {
+    throw options.mapError ? options.mapError(error) : error;
   } finally {
     // Stopping early (abort, consumer break, failure) must close the HTTP request.
-    if (!finished) reader.cancel().catch(() => {});
+    if (!finished) reader?.cancel().catch(() => {});
+    options.onEnd?.(finished);
   }
 }

@@ -132,16 +132,16 @@ export function createOllama(settings: OllamaSettings = {}): OllamaProvider {
   const clients = createOllamaClientFactory(settings);
   const create = (modelId: string, modelOptions: OllamaModelOptions = {}): ChatModel => {
     const context = { provider: providerId, modelId };
-    async function* doStream(
+    // A plain function returning the reading generator: one async layer per event, not two.
+    function doStream(
       request: ChatRequest,
       { signal }: { signal: AbortSignal },
-    ): AsyncGenerator<ProviderStreamEvent> {
+    ): AsyncIterable<ProviderStreamEvent> {
       const apiKey = clients.apiKey();
       const timeouts = new RequestTimeouts(settings, signal, context);
-      let response: Response | undefined;
       let clientStream: { abort(): void } | undefined;
-      let finished = false;
-      try {
+      const open = async (): Promise<ReadableStream<Uint8Array>> => {
+        let response: Response | undefined;
         const client = await clients.create(timeouts.signal, {
           modelId,
           ...(apiKey ? { apiKey } : {}),
@@ -151,33 +151,30 @@ export function createOllama(settings: OllamaSettings = {}): OllamaProvider {
           },
         });
         const body = toOllamaChatRequest(modelId, request, modelOptions);
-        try {
-          // The client sends the request and checks the status. Its own stream is never
-          // iterated (it would drop malformed lines): the body is read below instead.
-          clientStream = (await client.chat({
-            ...(body as { model: string }),
-            stream: true,
-          })) as unknown as { abort(): void };
-        } catch (error) {
-          throw mapOllamaError(timeouts.wrap(error), context);
-        }
+        // The client sends the request and checks the status. Its own stream is never iterated
+        // (it would drop malformed lines): the body is read by readOllamaChatStream instead.
+        clientStream = (await client.chat({
+          ...(body as { model: string }),
+          stream: true,
+        })) as unknown as { abort(): void };
         timeouts.responded();
-        if (!response?.body) throw mapOllamaError(new Error('Missing body'), context);
-        yield* readOllamaChatStream(response.body, {
-          ...context,
-          parseTextToolCalls: modelOptions.parseTextToolCalls !== false,
-          onServerTimings: modelOptions.onServerTimings,
-          timeouts,
-        });
-        finished = true;
-      } catch (error) {
+        if (!response?.body) throw new Error('Missing body');
+        return response.body;
+      };
+      return readOllamaChatStream(open, {
+        ...context,
+        parseTextToolCalls: modelOptions.parseTextToolCalls !== false,
+        onServerTimings: modelOptions.onServerTimings,
+        timeouts,
         // The exact key we sent is removed from whatever the server echoed (any key shape).
-        throw redactKnownSecrets(mapOllamaError(timeouts.wrap(error), context), [apiKey]);
-      } finally {
-        timeouts.dispose();
-        // Stopping early (abort or consumer break) must close the HTTP request.
-        if (!finished) clientStream?.abort();
-      }
+        mapError: (error) =>
+          redactKnownSecrets(mapOllamaError(timeouts.wrap(error), context), [apiKey]),
+        onEnd: (finished) => {
+          timeouts.dispose();
+          // Stopping early (abort or consumer break) must close the HTTP request.
+          if (!finished) clientStream?.abort();
+        },
+      });
     }
 
     return defineChatModel({

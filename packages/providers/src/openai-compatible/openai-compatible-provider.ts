@@ -76,10 +76,11 @@ export function createOpenAICompatible(
     const context = { provider, modelId };
     const url = `${withoutTrailingSlash(settings.baseURL)}/chat/completions`;
 
-    async function* doStream(
+    // A plain function returning the reading generator: one async layer per event, not two.
+    function doStream(
       request: ChatRequest,
       { signal }: { signal: AbortSignal },
-    ): AsyncGenerator<ProviderStreamEvent> {
+    ): AsyncIterable<ProviderStreamEvent> {
       const apiKey = resolveApiKey(settings.apiKey, 'OPENAI_API_KEY');
       const extra = request.providerOptions?.[providerId] ?? request.providerOptions?.[provider];
       const body: Record<string, unknown> = {
@@ -92,7 +93,7 @@ export function createOpenAICompatible(
       if (settings.includeUsage !== false) body['stream_options'] = { include_usage: true };
       const fetchImplementation = settings.fetch ?? globalThis.fetch;
       const timeouts = new RequestTimeouts(settings, signal, context);
-      try {
+      const open = async (): Promise<ReadableStream<Uint8Array>> => {
         let response: Response;
         try {
           timeouts.requestSent();
@@ -113,17 +114,16 @@ export function createOpenAICompatible(
         timeouts.responded();
         if (!response.ok) throw await errorFromResponse(response, context);
         if (!response.body) throw streamEndedEarlyError(context);
-        yield* readChatStream(response.body, {
-          ...context,
-          parseTextToolCalls: options.parseTextToolCalls !== false,
-          timeouts,
-        });
-      } catch (error) {
+        return response.body;
+      };
+      return readChatStream(open, {
+        ...context,
+        parseTextToolCalls: options.parseTextToolCalls !== false,
+        timeouts,
         // The exact key we sent is removed from whatever the server echoed (any key shape).
-        throw redactKnownSecrets(timeouts.wrap(error), [apiKey]);
-      } finally {
-        timeouts.dispose();
-      }
+        mapError: (error) => redactKnownSecrets(timeouts.wrap(error), [apiKey]),
+        onEnd: () => timeouts.dispose(),
+      });
     }
 
     return defineChatModel({
@@ -148,17 +148,21 @@ export function createOpenAICompatible(
  * before any finish reason or `[DONE]` was cut short and fails with PROVIDER_UNAVAILABLE.
  */
 export async function* readChatStream(
-  body: ReadableStream<Uint8Array>,
+  source: ReadableStream<Uint8Array> | (() => Promise<ReadableStream<Uint8Array>>),
   options: {
     provider: string;
     modelId: string;
     parseTextToolCalls: boolean;
     /** Told about every read, so the idle timeout sees the stream is alive. */
     timeouts?: { touch(): void; wrap(error: unknown): unknown };
+    /** Maps every error thrown (opening included) before it reaches the caller. */
+    mapError?: (error: unknown) => unknown;
+    /** Called once when the stream ends, however it ends. */
+    onEnd?: () => void;
   },
 ): AsyncGenerator<ProviderStreamEvent> {
   const accumulator = new OpenAIStreamAccumulator(options);
-  const reader = body.getReader();
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   const decoder = new TextDecoder();
   let queue: ProviderStreamEvent[] = [];
   let done = false;
@@ -180,6 +184,7 @@ export async function* readChatStream(
     },
   });
   try {
+    reader = (typeof source === 'function' ? await source() : source).getReader();
     while (!done && failure === undefined) {
       let step: ReadableStreamReadResult<Uint8Array>;
       try {
@@ -205,8 +210,11 @@ export async function* readChatStream(
     if (failure !== undefined) throw failure;
     if (!done && !accumulator.finished) throw streamEndedEarlyError(options);
     yield* accumulator.finish();
+  } catch (error) {
+    throw options.mapError ? options.mapError(error) : error;
   } finally {
     // Closing the reader closes the connection when the consumer stops early or aborts.
-    reader.cancel().catch(() => {});
+    reader?.cancel().catch(() => {});
+    options.onEnd?.();
   }
 }
