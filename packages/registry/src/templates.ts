@@ -49,7 +49,8 @@ export const providerTemplates = {
       maxOutputTokens: 512,
       supportsStreaming: true,
       supportsFunctions: true,
-      options: { dtype: 'q8' },
+      // No dtype: the transformers provider picks it from the ONNX files present (set
+      // `options.dtype` to choose, e.g. 'q8' when model_quantized.onnx is there).
     },
   },
   ollama: {

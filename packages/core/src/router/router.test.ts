@@ -282,6 +282,17 @@ describe('createRouter: fallbacks', () => {
     expect(fallbacks).toEqual(['a->b:AUTH_FAILED', 'b->c:PROVIDER_UNAVAILABLE']);
   });
 
+  it('falls back on MODEL_LOAD_FAILED (a corrupt local model) without retrying it', async () => {
+    const a = createScriptedModel({
+      repeat: true,
+      script: [{ error: { code: 'MODEL_LOAD_FAILED', message: 'corrupt model.onnx' } }],
+    });
+    const b = createScriptedModel({ script: [{ text: 'b' }] });
+    const { router } = routerWith({ models: { a, b }, fallbacks: { a: ['b'] } });
+    expect((await router.chat('a', request)).text).toBe('b');
+    expect(a.calls).toHaveLength(1);
+  });
+
   it('takes a per-call chain over the configured one', async () => {
     const a = createScriptedModel({
       repeat: true,

@@ -78,6 +78,12 @@ export interface HuggingFaceModelOptions {
   contextLength?: number;
   /** Whether the model can call tools (default true). */
   tools?: boolean;
+  /**
+   * How the server honours `responseFormat` (reported as `capabilities.structuredOutput`):
+   * `enforced` when it constrains decoding to the schema (TGI, and router providers with structured outputs), `requested` when it may not
+   * (validate the reply). Default `requested`.
+   */
+  structuredOutput?: 'enforced' | 'requested';
 }
 
 /** A configured Hugging Face provider: call it with a Hub model id to get a model. */
@@ -221,6 +227,7 @@ export function createHuggingFace(settings: HuggingFaceSettings = {}): HuggingFa
       capabilities: {
         streaming: true,
         tools: modelOptions.tools ?? true,
+        structuredOutput: modelOptions.structuredOutput ?? 'requested',
         ...(modelOptions.contextLength === undefined
           ? {}
           : { contextLength: modelOptions.contextLength }),

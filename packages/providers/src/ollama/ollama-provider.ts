@@ -112,6 +112,9 @@ export function toOllamaChatRequest(
       },
     }));
   }
+  // Ollama constrains decoding to `format`: a JSON Schema, or "json" for any JSON.
+  if (request.responseFormat?.type === 'json')
+    body['format'] = request.responseFormat.schema ?? 'json';
   if (Object.keys(options).length > 0) body['options'] = options;
   if (modelOptions.think !== undefined) body['think'] = modelOptions.think;
   if (modelOptions.keepAlive !== undefined) body['keep_alive'] = modelOptions.keepAlive;
@@ -183,6 +186,8 @@ export function createOllama(settings: OllamaSettings = {}): OllamaProvider {
       capabilities: {
         streaming: true,
         tools: modelOptions.tools ?? true,
+        // Ollama compiles `format` to a grammar (llama.cpp) that decoding follows.
+        structuredOutput: 'enforced',
         ...(modelOptions.think ? { reasoning: true } : {}),
         ...(typeof modelOptions.options?.num_ctx === 'number'
           ? { contextLength: modelOptions.options.num_ctx }

@@ -50,6 +50,12 @@ export interface OpenAICompatibleModelOptions {
   tools?: boolean;
   /** Extra body fields sent with every request (e.g. `{ repetition_penalty: 1.1 }`). */
   extraBody?: Record<string, unknown>;
+  /**
+   * How the server honours `responseFormat` (reported as `capabilities.structuredOutput`):
+   * `enforced` when it constrains decoding to the schema (vLLM, llama.cpp, SGLang), `requested` when it may not
+   * (validate the reply). Default `requested`.
+   */
+  structuredOutput?: 'enforced' | 'requested';
 }
 
 /** A configured OpenAI-compatible provider: call it with a model id to get a model. */
@@ -132,6 +138,7 @@ export function createOpenAICompatible(
       capabilities: {
         streaming: true,
         tools: options.tools ?? true,
+        structuredOutput: options.structuredOutput ?? 'requested',
         ...(options.contextLength === undefined ? {} : { contextLength: options.contextLength }),
       },
       doStream,

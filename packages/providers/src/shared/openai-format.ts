@@ -75,6 +75,29 @@ export function toOpenAIToolChoice(
   return { type: 'function', function: { name: choice.name } };
 }
 
+/**
+ * `responseFormat` → OpenAI's `response_format` (which vLLM, llama.cpp, SGLang and the Hugging
+ * Face router accept as well): `json_schema` with a name when a schema is given, `json_object`
+ * without one. `name` must match `^[a-zA-Z0-9_-]{1,64}$`, so other names are cleaned.
+ */
+export function toOpenAIResponseFormat(
+  format: ChatRequest['responseFormat'],
+): Record<string, unknown> | undefined {
+  if (format === undefined || format.type === 'text') return undefined;
+  if (format.schema === undefined) return { type: 'json_object' };
+  const name =
+    (format.name ?? 'response').replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, 64) || 'response';
+  return {
+    type: 'json_schema',
+    json_schema: {
+      name,
+      ...(format.description === undefined ? {} : { description: format.description }),
+      schema: format.schema,
+      ...(format.strict === undefined ? {} : { strict: format.strict }),
+    },
+  };
+}
+
 /** The request body fields shared by every OpenAI-format server (without `model`/`stream`). */
 export function toOpenAIRequestFields(
   request: ChatRequest,
@@ -102,6 +125,8 @@ export function toOpenAIRequestFields(
   if (request.topK !== undefined && options.includeTopK !== false) body['top_k'] = request.topK;
   if (request.stop !== undefined) body['stop'] = request.stop;
   if (request.seed !== undefined) body['seed'] = request.seed;
+  const responseFormat = toOpenAIResponseFormat(request.responseFormat);
+  if (responseFormat !== undefined) body['response_format'] = responseFormat;
   return body;
 }
 

@@ -2,7 +2,7 @@
  * Loading a model with transformers.js: lazy import of the optional SDK, local-or-Hub
  * resolution, memory estimation and progress mapping.
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TinyLLMError } from '@tinyllm/core';
 import type { LoadedModel, ModelLoadProgress, ModelLoader } from './model-manager';
@@ -137,6 +137,61 @@ const dtypeSuffix: Record<string, string> = {
   q4f16: '_q4f16',
 };
 
+/** The dtypes whose ONNX file (`onnx/model<suffix>.onnx`) is in a local model folder. */
+export function availableDtypes(directory: string): TransformersDtype[] {
+  const onnxDirectory = path.join(directory, 'onnx');
+  if (!existsSync(onnxDirectory)) return [];
+  const files = new Set(readdirSync(onnxDirectory));
+  return (Object.keys(dtypeSuffix) as TransformersDtype[]).filter((dtype) =>
+    files.has(`model${dtypeSuffix[dtype]}.onnx`),
+  );
+}
+
+/**
+ * The dtype to load a local model with: the one asked for, checked against the files (a typed
+ * error naming the `dtype` option and the dtypes present when its file is missing), or, when
+ * none is asked for, the one the model's config names if its file is there, else the first
+ * present of fp32, q8, fp16, int8, uint8, q4, bnb4, q4f16.
+ */
+export function resolveLocalDtype(
+  directory: string,
+  dtype: TransformersDtype | undefined,
+  modelId: string,
+): TransformersDtype | undefined {
+  const available = availableDtypes(directory);
+  // No onnx folder to read (or an unusual layout): leave the choice to transformers.js.
+  if (available.length === 0) return dtype === 'auto' ? undefined : dtype;
+  if (dtype !== undefined && dtype !== 'auto') {
+    if (available.includes(dtype)) return dtype;
+    throw new TinyLLMError({
+      code: 'MODEL_LOAD_FAILED',
+      message: `Model "${modelId}" has no onnx/model${dtypeSuffix[dtype]}.onnx for dtype "${dtype}"; its folder has ${available.map((entry) => `"${entry}"`).join(', ')}. Set the \`dtype\` option to one of those, or leave it unset to pick from the files.`,
+      retryable: false,
+      provider: 'transformers',
+      modelId,
+      path: 'dtype',
+      details: { dtype, availableDtypes: available },
+    });
+  }
+  const configured = configuredDtype(directory);
+  if (configured !== undefined && available.includes(configured)) return configured;
+  return available[0];
+}
+
+function configuredDtype(directory: string): TransformersDtype | undefined {
+  try {
+    const config = JSON.parse(readFileSync(path.join(directory, 'config.json'), 'utf8')) as {
+      'transformers.js_config'?: { dtype?: unknown };
+    };
+    const dtype = config['transformers.js_config']?.dtype;
+    return typeof dtype === 'string' && dtype in dtypeSuffix
+      ? (dtype as TransformersDtype)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Estimates a local model's resident memory from its files: the ONNX graph of the chosen dtype
  * (with its external data files) plus the tokenizer.
@@ -224,14 +279,19 @@ export function createTransformersLoader(
     location ??= resolveModelLocation(options.modelId, options);
     return location;
   };
+  const dtypeOf = (where: ModelLocation): TransformersDtype | undefined =>
+    where.kind === 'local'
+      ? resolveLocalDtype(where.directory, options.dtype, options.modelId)
+      : options.dtype;
   return {
     estimateMemoryBytes() {
       const where = locate();
       // A Hub model's size is unknown before download; it is measured after loading instead.
-      return where.kind === 'local' ? estimateLocalModelBytes(where.directory, options.dtype) : 0;
+      return where.kind === 'local' ? estimateLocalModelBytes(where.directory, dtypeOf(where)) : 0;
     },
     async load({ onProgress }): Promise<LoadedModel<TransformersRuntime>> {
       const where = locate();
+      const dtype = dtypeOf(where);
       const library = await importTransformers(options.importLibrary);
       const source = where.kind === 'local' ? where.directory : where.id;
       const common: Record<string, unknown> = {
@@ -249,7 +309,7 @@ export function createTransformersLoader(
           library.AutoTokenizer.from_pretrained(source, common),
           library.AutoModelForCausalLM.from_pretrained(source, {
             ...common,
-            ...(options.dtype === undefined ? {} : { dtype: options.dtype }),
+            ...(dtype === undefined ? {} : { dtype }),
             ...(options.device === undefined ? {} : { device: options.device }),
           }),
         ]);
@@ -261,7 +321,7 @@ export function createTransformersLoader(
         };
         const memoryBytes =
           where.kind === 'local'
-            ? estimateLocalModelBytes(where.directory, options.dtype)
+            ? estimateLocalModelBytes(where.directory, dtype)
             : Math.max(0, process.memoryUsage().rss - rssBefore);
         return {
           value: runtime,
@@ -272,9 +332,14 @@ export function createTransformersLoader(
         };
       } catch (cause) {
         if (TinyLLMError.isInstance(cause)) throw cause;
+        const reason = cause instanceof Error ? cause.message : String(cause);
+        // A local folder exists (it was resolved): a failure is a corrupt or incompatible file.
+        // From the Hub, a missing file is a model that is not there.
+        const missing =
+          where.kind === 'hub' && /not found|could not locate|404|unauthorized/i.test(reason);
         throw new TinyLLMError({
-          code: 'MODEL_NOT_FOUND',
-          message: `Could not load model "${options.modelId}" from ${source}: ${cause instanceof Error ? cause.message : String(cause)}`,
+          code: missing ? 'MODEL_NOT_FOUND' : 'MODEL_LOAD_FAILED',
+          message: `Could not load model "${options.modelId}" from ${source}${dtype === undefined ? '' : ` (dtype "${dtype}")`}: ${reason}`,
           retryable: false,
           provider: 'transformers',
           modelId: options.modelId,

@@ -289,7 +289,7 @@ describe('createModelManager', () => {
       },
     };
     const error = await errorOf(manager.load('m', flaky));
-    expect(error.code).toBe('MODEL_NOT_FOUND');
+    expect(error.code).toBe('MODEL_LOAD_FAILED');
     expect(error.message).toContain('disk on fire');
     const lease = await manager.acquire('m', flaky);
     expect(lease.value).toBe('ok');

@@ -357,7 +357,7 @@ export function createModelManager(options: ModelManagerOptions = {}): ModelMana
       const error = TinyLLMError.isInstance(cause)
         ? cause
         : new TinyLLMError({
-            code: 'MODEL_NOT_FOUND',
+            code: 'MODEL_LOAD_FAILED',
             message: `Could not load model "${modelId}": ${cause instanceof Error ? cause.message : String(cause)}`,
             retryable: false,
             provider,

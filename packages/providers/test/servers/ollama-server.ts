@@ -6,6 +6,7 @@ import type { ServerResponse } from 'node:http';
 import type { ConformanceScenario } from '../../src/testing/conformance';
 import { type FaultScenario, bearerKey, holdOpen } from './fault-scenarios';
 import { HttpTestServer, type RecordedRequest, sendJson, sleep } from './http-test-server';
+import { ollamaFormatSchema, wireFormatProblem } from './wire-formats';
 
 /** A scenario the server can play on `/api/chat`. */
 export type OllamaScenario =
@@ -188,6 +189,8 @@ export async function startOllamaServer(): Promise<OllamaTestServer> {
     const path = request.path.split('?')[0];
     const body = (request.json ?? {}) as Record<string, unknown>;
     if (request.method === 'POST' && path === '/api/chat') {
+      const formatProblem = wireFormatProblem(ollamaFormatSchema, body['format'], 'format');
+      if (formatProblem) return sendJson(response, 400, { error: formatProblem });
       const scenario = queue.shift();
       if (!scenario) return sendJson(response, 500, { error: 'test server: no scenario queued' });
       return playChat(scenario, request, response, self);

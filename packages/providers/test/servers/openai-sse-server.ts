@@ -7,6 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { ConformanceScenario } from '../../src/testing/conformance';
 import { type FaultScenario, bearerKey, holdOpen } from './fault-scenarios';
 import { HttpTestServer, type RecordedRequest, sendJson, sleep } from './http-test-server';
+import { openAIResponseFormatSchema, wireFormatProblem } from './wire-formats';
 
 /** A scenario the server can play: the conformance ones plus raw payloads. */
 export type SseScenario =
@@ -112,6 +113,16 @@ export async function startOpenAISseServer(
     };
     const model = body.model ?? 'test-model';
     const includeUsage = body.stream_options?.include_usage === true;
+    const formatProblem = wireFormatProblem(
+      openAIResponseFormatSchema,
+      (body as Record<string, unknown>)['response_format'],
+      'response_format',
+    );
+    if (formatProblem) {
+      const status = flavor === 'tgi' ? 422 : 400;
+      sendJson(response, status, errorBody(flavor, status, formatProblem));
+      return;
+    }
     const startStream = (): void => {
       response.writeHead(200, {
         'content-type': 'text/event-stream',
