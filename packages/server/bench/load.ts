@@ -25,6 +25,8 @@ interface Outcome {
   ok: boolean;
   status?: number;
   retryAfter?: string | null;
+  /** Why a request failed (error name and message), for the report. */
+  failure?: string;
   timeToFirstTokenMs?: number;
   completionTokens?: number;
 }
@@ -74,9 +76,14 @@ async function oneRequest(client: OpenAI, index: number): Promise<Outcome> {
     };
   } catch (error) {
     if (error instanceof OpenAI.APIError) {
-      return { ok: false, status: error.status, retryAfter: error.headers?.get('retry-after') };
+      return {
+        ok: false,
+        status: error.status,
+        retryAfter: error.headers?.get('retry-after'),
+        failure: `${error.name}: ${error.message}`,
+      };
     }
-    return { ok: false };
+    return { ok: false, failure: String(error) };
   }
 }
 
@@ -111,7 +118,10 @@ async function queueSizedRun() {
       wallMs += result.wallMs;
       for (const outcome of result.outcomes) {
         requests += 1;
-        if (!outcome.ok) errors += 1;
+        if (!outcome.ok) {
+          errors += 1;
+          console.log(`  failed: ${outcome.failure}`);
+        }
         if (outcome.timeToFirstTokenMs !== undefined) ttft.push(outcome.timeToFirstTokenMs);
         tokens += outcome.completionTokens ?? 0;
       }
