@@ -28,6 +28,7 @@ export const errorCodes = [
   'CONFLICT',
   'NOT_FOUND',
   'MISSING_DEPENDENCY',
+  'OUTPUT_INVALID',
 ] as const;
 
 /** A stable error code. */

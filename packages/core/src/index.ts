@@ -34,34 +34,15 @@ export {
   type ToolMessage,
   type Usage,
   type UserMessage,
-  assistantMessageSchema,
-  chatRequestSchema,
-  chatResponseSchema,
-  finishReasonSchema,
-  invalidToolCallSchema,
-  jsonSchemaSchema,
-  messageSchema,
-  responseFormatSchema,
   responseToMessage,
-  samplingOptionsSchema,
-  systemMessageSchema,
-  timingsSchema,
-  toolCallSchema,
-  toolChoiceSchema,
-  toolDefinitionSchema,
-  toolMessageSchema,
-  usageSchema,
-  userMessageSchema,
 } from './messages';
-export {
-  type CallOptions,
-  type ChatModel,
-  type ChatStream,
-  type ChatStreamEvent,
-  type ModelCapabilities,
-  type ProviderStreamEvent,
-  chatStreamEventSchema,
-  modelCapabilitiesSchema,
+export type {
+  CallOptions,
+  ChatModel,
+  ChatStream,
+  ChatStreamEvent,
+  ModelCapabilities,
+  ProviderStreamEvent,
 } from './model';
 export {
   type ChatModelSpec,
@@ -74,7 +55,6 @@ export {
   type Tool,
   type ToolExecutionContext,
   type ToolOptions,
-  jsonSchemaToZod,
   tool,
   toToolDefinition,
   validateToolArguments,
@@ -85,20 +65,19 @@ export {
   estimateTokens,
   estimatingTokenCounter,
 } from './tokens';
+export type { FirstTokenEvent, ModelHooks, RequestStartEvent, UsageEvent } from './hooks-types';
+export { type ModelSettings, type ProviderId, providerIds } from './model-settings';
 export {
-  type FirstTokenEvent,
-  type ModelHooks,
-  type RequestStartEvent,
-  type UsageEvent,
-  usageEventSchema,
-} from './hooks-types';
-export {
-  type ModelSettings,
-  type ProviderId,
-  modelSettingsSchema,
-  providerIdSchema,
-  providerIds,
-} from './model-settings';
+  type InferSchema,
+  type JsonSchemaInput,
+  type JsonSchemaOptions,
+  type SchemaInput,
+  type SchemaIssue,
+  type StandardSchemaV1,
+  jsonSchema,
+  toJsonSchema,
+  validateWithSchema,
+} from './any-schema';
 export {
   type ToolLoopEvent,
   type ToolLoopOptions,
@@ -130,9 +109,20 @@ export {
   createRouter,
   defaultFallbackCodes,
 } from './router/router';
+export type { ModelResolver } from './router/model-resolver';
 export {
   type RetryOptions,
   type SleepFunction,
   computeRetryDelay,
   defaultRetryOptions,
 } from './router/backoff';
+export {
+  type DeepPartial,
+  type GenerateObjectOptions,
+  type GenerateObjectResult,
+  type ObjectOptions,
+  type StreamObjectResult,
+  extractJsonText,
+  generateObject,
+  streamObject,
+} from './structured';

@@ -1,8 +1,9 @@
 /**
- * `createRegistry()`: composes the registry's sub-APIs (models, configs, usage, import/export,
- * Hub import, key rotation; each in `api/`) on top of any {@link StorageAdapter}.
+ * `createRegistry()`: composes the registry's sub-APIs (models, configs, usage, aliases,
+ * import/export, Hub import, key rotation; each in `api/`) on top of any {@link StorageAdapter}.
  */
 import type { ModelHooks } from '@tinyllm/core';
+import { type AliasesApi, createAliasesApi } from './api/aliases';
 import { type ConfigsApi, createConfigsApi } from './api/configs';
 import { createContext } from './api/context';
 import { type HubImportOptions, createHubImport } from './api/hub';
@@ -14,18 +15,21 @@ import { type UsageApi, createUsageApi } from './api/usage';
 import type { ModelRecord } from './records';
 import type { StorageAdapter } from './storage/types';
 
+export type { AliasesApi } from './api/aliases';
 export type { ConfigsApi } from './api/configs';
 export type { HubImportOptions } from './api/hub';
 export type { ModelLineage, ModelsApi } from './api/models';
 export type { ConfigValidationResult, RegistrySettings } from './api/settings';
 export type { ImportResult } from './api/transfer';
-export type { UsageApi } from './api/usage';
+export type { ModelUsageSeries, UsageApi, UsageSeries } from './api/usage';
 
 /** A model registry. See {@link createRegistry}. */
 export interface Registry {
   readonly models: ModelsApi;
   readonly configs: ConfigsApi;
   readonly usage: UsageApi;
+  /** Movable pointers (`name@candidate`, `name@production`) with history. */
+  readonly aliases: AliasesApi;
   /**
    * Hooks that record every request's usage for `model`. Recording is asynchronous and never
    * throws into the request; `flush()` waits for pending writes.
@@ -69,6 +73,7 @@ export function createRegistry(settings: RegistrySettings): Registry {
     models,
     configs: createConfigsApi(context),
     usage,
+    aliases: createAliasesApi(context),
     usageHooks,
     flush,
     importFromHub: createHubImport(context, models),

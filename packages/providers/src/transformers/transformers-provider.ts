@@ -28,6 +28,7 @@ import {
   type ModelManagerOptions,
   createModelManager,
 } from './model-manager';
+import { type ContextOverflow, fitToContext } from './context-overflow';
 import {
   IncrementalDecoder,
   StopSequenceFilter,
@@ -74,6 +75,14 @@ export interface TransformersModelOptions {
   defaultMaxOutputTokens?: number;
   /** Context window for `capabilities.contextLength` (otherwise read from the model on load). */
   contextLength?: number;
+  /**
+   * When a conversation no longer fits the context window: `trim-oldest` (default) drops the
+   * oldest exchanges whole (a user message with the tool calls, tool results and answer after
+   * it; never a tool call without its result) until the prompt leaves `maxOutputTokens` free;
+   * `error` fails with `CONTEXT_LENGTH_EXCEEDED`. Either way, a prompt that fills the window with
+   * only the system prompt, the tools and the newest message fails with `CONTEXT_LENGTH_EXCEEDED`.
+   */
+  contextOverflow?: ContextOverflow;
   /** Whether the model was trained to call tools. Default true. */
   supportsTools?: boolean;
   /** Parse `<think>` blocks into reasoning. Default true. */
@@ -231,38 +240,38 @@ async function* generateStream(init: GenerateStreamInit): AsyncGenerator<Provide
   try {
     const { tokenizer, model, library } = lease.value;
     const tools = toTemplateTools(request.tools, request.toolChoice);
-    const prompt = tokenizer.apply_chat_template(toTemplateMessages(request.messages), {
-      ...options.chatTemplateOptions,
-      ...(tools ? { tools } : {}),
-      add_generation_prompt: true,
-      tokenize: false,
-    });
-    if (typeof prompt !== 'string') {
-      throw new TinyLLMError({
-        code: 'GENERATION_FAILED',
-        message: 'The chat template did not render to text.',
-        ...context,
-      });
-    }
-    // The template already wrote every special token, so the tokenizer must not add more.
-    const inputs = tokenizer(prompt, { add_special_tokens: false });
-    const inputTokens = inputs.input_ids.dims.at(-1) ?? 0;
     const contextLength =
       options.contextLength ??
       (typeof model.config['max_position_embeddings'] === 'number'
         ? model.config['max_position_embeddings']
         : undefined);
-    if (contextLength !== undefined && inputTokens >= contextLength) {
-      throw new TinyLLMError({
-        code: 'CONTEXT_LENGTH_EXCEEDED',
-        message: `The prompt has ${inputTokens} tokens; the model's context window is ${contextLength}.`,
-        retryable: false,
-        ...context,
-        details: { inputTokens, contextLength },
-      });
-    }
     // transformers.js stops at 20 new tokens unless told otherwise.
     let maxNewTokens = request.maxOutputTokens ?? options.defaultMaxOutputTokens ?? 256;
+    const { prompt, inputs, inputTokens } = fitToContext({
+      messages: request.messages,
+      encode: (messages) => {
+        const prompt = tokenizer.apply_chat_template(toTemplateMessages(messages), {
+          ...options.chatTemplateOptions,
+          ...(tools ? { tools } : {}),
+          add_generation_prompt: true,
+          tokenize: false,
+        });
+        if (typeof prompt !== 'string') {
+          throw new TinyLLMError({
+            code: 'GENERATION_FAILED',
+            message: 'The chat template did not render to text.',
+            ...context,
+          });
+        }
+        // The template already wrote every special token, so the tokenizer must not add more.
+        const encoded = tokenizer(prompt, { add_special_tokens: false });
+        return { prompt, inputs: encoded, inputTokens: encoded.input_ids.dims.at(-1) ?? 0 };
+      },
+      contextLength,
+      maxOutputTokens: maxNewTokens,
+      overflow: options.contextOverflow ?? 'trim-oldest',
+      ...context,
+    });
     if (contextLength !== undefined)
       maxNewTokens = Math.min(maxNewTokens, contextLength - inputTokens);
     const eosTokenIds = toIdSet(

@@ -3,13 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { TinyLLMError } from '@tinyllm/core';
 import { notFound, parseOrThrow } from '../errors';
 import {
+  type ModelRecord,
   type Page,
   type SaveConfigInput,
   type SavedConfig,
   type StoredConfigIssue,
   saveConfigInputSchema,
 } from '../records';
-import type { RegistryContext } from './context';
+import { type RegistryContext, toRecord } from './context';
 import type { ConfigValidationResult } from './settings';
 
 /** `registry.configs`. */
@@ -24,8 +25,13 @@ export interface ConfigsApi {
     offset?: number;
   }): Promise<Page<SavedConfig>>;
   delete(idOrName: string): Promise<void>;
-  /** Counts one use (atomically) and stamps `lastUsedAt`. */
+  /**
+   * Counts one use (atomically) and stamps `lastUsedAt`. A use is a write: a user cannot count
+   * uses of a global config (AUTH_FAILED).
+   */
   markUsed(idOrName: string): Promise<SavedConfig>;
+  /** The visible models trained with this config (`provenance.trainingConfigId`), by name. */
+  models(idOrName: string): Promise<ModelRecord[]>;
 }
 
 const issueOf = (issue: { path: string; code: string; message: string }): StoredConfigIssue => ({
@@ -120,7 +126,12 @@ export function createConfigsApi(context: RegistryContext): ConfigsApi {
     },
     markUsed: async (idOrName) => {
       const config = await getConfig(idOrName);
+      context.assertWritable(config, 'config');
       return storage.markConfigUsed(config.id, context.now(), scope);
+    },
+    models: async (idOrName) => {
+      const config = await getConfig(idOrName);
+      return (await context.listAll({ trainingConfigId: config.id })).map(toRecord);
     },
   };
 }

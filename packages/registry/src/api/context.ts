@@ -6,6 +6,7 @@ import { TinyLLMError } from '@tinyllm/core';
 import { validateConfig as builderValidateConfig } from '@tinyllm/config-builder';
 import { notFound } from '../errors';
 import {
+  type AliasRecord,
   type ModelQueryInput,
   type ModelRecord,
   type Page,
@@ -35,7 +36,12 @@ export interface RegistryContext {
   readonly validateConfig: (config: unknown) => ConfigValidationResult;
   /** The current time as ISO text. */
   now(): string;
-  /** A visible model by id or name (own before global), or `undefined`. */
+  /** The visible alias `name@alias` (the caller's own before a global one), or `undefined`. */
+  findAlias(name: string, alias: string): Promise<AliasRecord | undefined>;
+  /**
+   * A visible model by id, name (own before global) or `name@alias` (looked up on every call,
+   * so a promotion applies at once), or `undefined`.
+   */
   findStored(idOrName: string): Promise<StoredModel | undefined>;
   /** Like `findStored`, but NOT_FOUND when missing. */
   getStored(idOrName: string): Promise<StoredModel>;
@@ -73,7 +79,21 @@ export function createContext(settings: RegistrySettings): RegistryContext {
   const box = new SecretBox(resolveKeys(keysFromSettings(settings)));
   const ownOwnerId = scope.type === 'owner' ? scope.ownerId : null;
 
+  async function findAlias(name: string, alias: string): Promise<AliasRecord | undefined> {
+    if (scope.type === 'owner') {
+      const own = await storage.getAlias(scope.ownerId, name, alias, scope);
+      if (own !== undefined) return own;
+    }
+    return storage.getAlias(null, name, alias, scope);
+  }
+
   async function findStored(idOrName: string): Promise<StoredModel | undefined> {
+    // Record names cannot contain "@", so "@" always means an alias reference.
+    const at = idOrName.indexOf('@');
+    if (at > 0) {
+      const alias = await findAlias(idOrName.slice(0, at), idOrName.slice(at + 1));
+      return alias === undefined ? undefined : storage.getModel(alias.modelRecordId, scope);
+    }
     const byId = await storage.getModel(idOrName, scope);
     if (byId !== undefined) return byId;
     if (scope.type === 'owner') {
@@ -134,6 +154,7 @@ export function createContext(settings: RegistrySettings): RegistryContext {
     pending: new Set(),
     validateConfig: settings.validateConfig ?? builderValidateConfig,
     now: () => (settings.now?.() ?? new Date()).toISOString(),
+    findAlias,
     findStored,
     getStored,
     assertWritable,

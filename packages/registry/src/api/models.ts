@@ -46,6 +46,36 @@ export interface ModelsApi {
   reveal(idOrName: string): Promise<string | undefined>;
 }
 
+/**
+ * A remote provider's `baseUrl` must be an http(s) URL, and an `openai-compatible` model needs
+ * one (there is no default server). For `transformers` it is a local folder, so any path goes.
+ */
+export function checkEndpoint(provider: string, baseUrl: string | null): void {
+  if (provider === 'transformers') return;
+  if (baseUrl === null) {
+    if (provider !== 'openai-compatible') return;
+    throw new TinyLLMError({
+      code: 'INVALID_REQUEST',
+      message:
+        'An openai-compatible model needs baseUrl, the server URL (e.g. http://127.0.0.1:8000/v1).',
+      path: 'baseUrl',
+    });
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new TinyLLMError({
+      code: 'INVALID_REQUEST',
+      message: `baseUrl of a ${provider} model must be an http(s) URL such as http://127.0.0.1:11434.`,
+      path: 'baseUrl',
+    });
+  }
+}
+
 /** Creates `registry.models` on a shared context. */
 export function createModelsApi(context: RegistryContext): ModelsApi {
   const { storage, scope, box } = context;
@@ -61,10 +91,34 @@ export function createModelsApi(context: RegistryContext): ModelsApi {
     }
   }
 
+  /** The saved config a model was trained with must exist (the link is followed both ways). */
+  async function checkTrainingConfig(configId: string | undefined): Promise<void> {
+    if (configId === undefined) return;
+    if ((await storage.getConfig(configId, scope)) === undefined) {
+      throw new TinyLLMError({
+        code: 'INVALID_REQUEST',
+        message: `provenance.trainingConfigId names config "${configId}", which does not exist in this registry.`,
+        path: 'provenance.trainingConfigId',
+      });
+    }
+  }
+
   async function register(rawInput: RegisterModelInput): Promise<ModelRecord> {
     const input = parseOrThrow(registerModelInputSchema, rawInput, 'model');
+    if (input.id !== undefined && scope.type !== 'all') {
+      // A chosen id that collides with another owner's record would answer CONFLICT and so
+      // reveal that the record exists; only administration (which sees everything) chooses ids.
+      throw new TinyLLMError({
+        code: 'INVALID_REQUEST',
+        message:
+          'id can only be chosen by a registry opened with ownerId "*"; others get a new UUID.',
+        path: 'id',
+      });
+    }
+    checkEndpoint(input.provider, input.baseUrl ?? null);
     const ownerId = context.resolveOwner(input.ownerId);
     await checkParent(input.provenance?.fineTunedFrom);
+    await checkTrainingConfig(input.provenance?.trainingConfigId);
     const id = input.id ?? randomUUID();
     const timestamp = context.now();
     const model: StoredModel = {
@@ -112,6 +166,13 @@ export function createModelsApi(context: RegistryContext): ModelsApi {
     if (input.provenance?.fineTunedFrom !== current.provenance?.fineTunedFrom) {
       await checkParent(input.provenance?.fineTunedFrom ?? undefined);
     }
+    if (input.provenance?.trainingConfigId !== current.provenance?.trainingConfigId) {
+      await checkTrainingConfig(input.provenance?.trainingConfigId ?? undefined);
+    }
+    checkEndpoint(
+      input.provider ?? current.provider,
+      input.baseUrl === undefined ? current.baseUrl : input.baseUrl,
+    );
     const { revision, apiKey, ...changes } = input;
     const next: StoredModel = {
       ...current,

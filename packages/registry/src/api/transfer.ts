@@ -1,6 +1,6 @@
 /** `exportJson()` / `importJson()`: the visible records as `registry.json` text, and back. */
 import { TinyLLMError } from '@tinyllm/core';
-import type { Page, SavedConfig, StoredModel } from '../records';
+import type { AliasRecord, Page, SavedConfig, StoredModel } from '../records';
 import { type RegistryFile, parseRegistryFile } from '../registry-file';
 import type { RegistryContext } from './context';
 
@@ -8,6 +8,7 @@ import type { RegistryContext } from './context';
 export interface ImportResult {
   models: { imported: number; skipped: Array<{ name: string; reason: string }> };
   configs: { imported: number; skipped: Array<{ name: string; reason: string }> };
+  aliases: { imported: number; skipped: Array<{ name: string; reason: string }> };
 }
 
 /** Creates export and import on a shared context. */
@@ -30,6 +31,7 @@ export function createTransferApi(context: RegistryContext) {
         options.includeSecrets === true ? model : { ...model, apiKey: null },
       ),
       configs,
+      aliases: await storage.listAliases({}, scope),
     };
     return `${JSON.stringify(file, null, 2)}\n`;
   }
@@ -39,6 +41,7 @@ export function createTransferApi(context: RegistryContext) {
     const result: ImportResult = {
       models: { imported: 0, skipped: [] },
       configs: { imported: 0, skipped: [] },
+      aliases: { imported: 0, skipped: [] },
     };
     // Parents first, so lineage references resolve whatever order the file lists models in.
     const ids = new Set(file.models.map((model) => model.id));
@@ -75,6 +78,20 @@ export function createTransferApi(context: RegistryContext) {
       } catch (error) {
         if (!TinyLLMError.hasCode(error, 'CONFLICT')) throw error;
         result.configs.skipped.push({ name: config.name, reason: error.message });
+      }
+    }
+    for (const alias of file.aliases) {
+      const ownerId = scope.type === 'all' ? alias.ownerId : context.ownOwnerId;
+      const record: AliasRecord = { ...alias, ownerId };
+      try {
+        await storage.putAlias(record, null, scope);
+        result.aliases.imported += 1;
+      } catch (error) {
+        if (!TinyLLMError.hasCode(error, 'CONFLICT')) throw error;
+        result.aliases.skipped.push({
+          name: `${alias.name}@${alias.alias}`,
+          reason: error.message,
+        });
       }
     }
     return result;

@@ -51,6 +51,7 @@ interface KeyFrame {
   pos: number;
   esc: number;
   pending: number;
+  range?: number;
   guard: number;
 }
 interface ArrayFrame {
@@ -68,6 +69,8 @@ interface StringFrame {
   esc: number;
   /** UTF-8 continuation bytes still due. */
   pending: number;
+  /** Range of the next continuation byte after E0, ED, F0, F4 (no overlong or surrogate forms). */
+  range?: number;
   /** Bytes of the suffix (`</tool_call>`) the string ends with: it may never hold all of it. */
   guard: number;
 }
@@ -103,7 +106,13 @@ export interface Stack {
   cost?: number;
 }
 
-const push = (frame: Frame, parent: Stack | undefined): Stack => ({ frame, parent });
+function push(frame: Frame, parent: Stack | undefined): Stack {
+  return { frame, parent };
+}
+
+function one(parent: Stack | undefined, frame: Frame): Stack[] {
+  return [{ frame, parent }];
+}
 
 const isWhitespace = (byte: number): boolean =>
   byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
@@ -174,17 +183,24 @@ export class JsonMachine {
   /** The state after one more byte (empty: the byte leaves the grammar). */
   step(state: readonly Stack[], byte: number): Stack[] {
     if (state.length === 1) return this.#step(state[0]!, byte);
-    const next: Stack[] = [];
-    const keys = new Set<string>();
+    let next: Stack[] = [];
     for (const stack of state) {
-      for (const result of this.#step(stack, byte)) {
-        const key = this.key(result);
-        if (keys.has(key)) continue;
-        keys.add(key);
-        next.push(result);
-      }
+      const results = this.#step(stack, byte);
+      if (results.length > 0) next = next.length === 0 ? results : next.concat(results);
     }
     return next;
+  }
+
+  /** Drops alternatives that reached the same state (done per token, not per byte: keys cost). */
+  dedupe(state: Stack[]): Stack[] {
+    if (state.length < 2) return state;
+    const keys = new Set<string>();
+    return state.filter((stack) => {
+      const key = this.key(stack);
+      if (keys.has(key)) return false;
+      keys.add(key);
+      return true;
+    });
   }
 
   /** True when the text so far is complete: generation may end here. */
@@ -209,13 +225,38 @@ export class JsonMachine {
     return best;
   }
 
+  /**
+   * When the state is inside a string (or a free object key) with nothing pending, what plain
+   * string content may still be added: `room` UTF-16 units, of which `due` are still required.
+   */
+  stringContent(state: readonly Stack[]): { room: number; due: number; base: number } | undefined {
+    if (state.length !== 1) return undefined;
+    const stack = state[0]!;
+    const frame = stack.frame;
+    if (frame.t !== 'string' && frame.t !== 'key') return undefined;
+    if (frame.esc !== 0 || frame.pending !== 0 || frame.guard !== 0) return undefined;
+    if (frame.t === 'string') {
+      const due = Math.max(0, frame.node.minLength - frame.length);
+      return { room: frame.node.maxLength - frame.length, due, base: this.#stackCost(stack) - due };
+    }
+    const { node } = frame;
+    // A key that may still become a declared name is walked token by token: its costs must be
+    // exact, or closing within the budget could miss the cheap way out.
+    if (node.additional === undefined || node.additional.kind === 'never') return undefined;
+    if (frame.candidates.length > 0) return undefined;
+    const base =
+      2 +
+      this.schema.minLength(node.additional) +
+      this.#requiredRest(node, frame.seen).bytes +
+      1 +
+      (stack.parent ? this.#stackCost(stack.parent) : 0);
+    return { room: Number.POSITIVE_INFINITY, due: 0, base };
+  }
+
   /** A string identifying the state (equal keys: equal futures). */
   stateKey(state: readonly Stack[]): string {
     if (state.length === 1) return this.key(state[0]!);
-    return state
-      .map((stack) => this.key(stack))
-      .sort()
-      .join('|');
+    return [...new Set(state.map((stack) => this.key(stack)))].sort().join('|');
   }
 
   key(stack: Stack): string {
@@ -286,16 +327,15 @@ export class JsonMachine {
   }
 
   #stepRoot(frame: RootFrame, byte: number): Stack[] {
-    const here = (next: RootFrame): Stack[] => [push(next, undefined)];
     switch (frame.phase) {
       case 'pre':
         if (this.prefix[frame.pos] !== byte) return [];
         return frame.pos + 1 === this.prefix.length
-          ? here({ t: 'root', phase: 'before', pos: 0, ws: 0 })
-          : here({ ...frame, pos: frame.pos + 1 });
+          ? one(undefined, { t: 'root', phase: 'before', pos: 0, ws: 0 })
+          : one(undefined, { ...frame, pos: frame.pos + 1 });
       case 'before':
         if (isWhitespace(byte))
-          return frame.ws < maxWhitespace ? here({ ...frame, ws: frame.ws + 1 }) : [];
+          return frame.ws < maxWhitespace ? one(undefined, { ...frame, ws: frame.ws + 1 }) : [];
         return this.#startValue(
           this.schema.root,
           byte,
@@ -303,25 +343,25 @@ export class JsonMachine {
         );
       case 'after':
         if (isWhitespace(byte))
-          return frame.ws < maxWhitespace ? here({ ...frame, ws: frame.ws + 1 }) : [];
+          return frame.ws < maxWhitespace ? one(undefined, { ...frame, ws: frame.ws + 1 }) : [];
         if (this.suffix.length > 0 && this.suffix[0] === byte)
           return this.suffix.length === 1
-            ? here({ t: 'root', phase: 'done', pos: 0, ws: 0 })
-            : here({ t: 'root', phase: 'post', pos: 1, ws: 0 });
+            ? one(undefined, { t: 'root', phase: 'done', pos: 0, ws: 0 })
+            : one(undefined, { t: 'root', phase: 'post', pos: 1, ws: 0 });
         return [];
       case 'post':
         if (this.suffix[frame.pos] !== byte) return [];
         return frame.pos + 1 === this.suffix.length
-          ? here({ t: 'root', phase: 'done', pos: 0, ws: 0 })
-          : here({ ...frame, pos: frame.pos + 1 });
+          ? one(undefined, { t: 'root', phase: 'done', pos: 0, ws: 0 })
+          : one(undefined, { ...frame, pos: frame.pos + 1 });
       case 'done':
         if (!this.repeat) return [];
         if (isWhitespace(byte))
-          return frame.ws < maxWhitespace ? here({ ...frame, ws: frame.ws + 1 }) : [];
+          return frame.ws < maxWhitespace ? one(undefined, { ...frame, ws: frame.ws + 1 }) : [];
         if (this.prefix[0] !== byte) return [];
         return this.prefix.length === 1
-          ? here({ t: 'root', phase: 'before', pos: 0, ws: 0 })
-          : here({ t: 'root', phase: 'pre', pos: 1, ws: 0 });
+          ? one(undefined, { t: 'root', phase: 'before', pos: 0, ws: 0 })
+          : one(undefined, { t: 'root', phase: 'pre', pos: 1, ws: 0 });
     }
   }
 
@@ -401,9 +441,8 @@ export class JsonMachine {
   }
 
   #stepObject(frame: ObjectFrame, parent: Stack | undefined, byte: number): Stack[] {
-    const here = (next: ObjectFrame): Stack[] => [push(next, parent)];
     if (isWhitespace(byte))
-      return frame.ws < maxWhitespace ? here({ ...frame, ws: frame.ws + 1 }) : [];
+      return frame.ws < maxWhitespace ? one(parent, { ...frame, ws: frame.ws + 1 }) : [];
     switch (frame.phase) {
       case 'open':
       case 'comma':
@@ -426,7 +465,7 @@ export class JsonMachine {
       case 'key':
         return [];
       case 'colon':
-        return byte === 0x3a ? here({ ...frame, phase: 'value', ws: 0 }) : [];
+        return byte === 0x3a ? one(parent, { ...frame, phase: 'value', ws: 0 }) : [];
       case 'value': {
         const node = frame.prop >= 0 ? frame.node.values[frame.prop]! : frame.node.additional!;
         const seen =
@@ -441,7 +480,7 @@ export class JsonMachine {
       }
       case 'after':
         if (byte === 0x2c && this.#moreKeys(frame))
-          return here({ ...frame, phase: 'comma', ws: 0 });
+          return one(parent, { ...frame, phase: 'comma', ws: 0 });
         if (byte === 0x7d && this.#requiredDone(frame)) return parent ? [parent] : [];
         return [];
     }
@@ -463,32 +502,32 @@ export class JsonMachine {
     const candidates = frame.candidates.filter(
       (index) => frame.node.nameBytes[index]![frame.pos] === byte,
     );
-    if (free) {
-      const next = stepString(
-        {
-          t: 'string',
-          node: anyString,
-          length: 0,
-          esc: frame.esc,
-          pending: frame.pending,
-          guard: frame.guard,
-        },
-        byte,
-        this.suffix,
-      );
-      if (!next || next === 'close') return [];
-      const { esc, pending, guard } = next;
-      return [push({ ...frame, candidates, pos: frame.pos + 1, esc, pending, guard }, parent)];
-    }
-    const open = candidates.filter((index) => frame.seen[index] === '0');
-    if (open.length === 0) return [];
-    return [push({ ...frame, candidates: open, pos: frame.pos + 1 }, parent)];
+    // Escapes and UTF-8 are tracked for declared names too: `\"` inside a name is no end.
+    const next = stepString(
+      {
+        t: 'string',
+        node: anyString,
+        length: 0,
+        esc: frame.esc,
+        pending: frame.pending,
+        range: frame.range ?? 0,
+        guard: frame.guard,
+      },
+      byte,
+      this.suffix,
+    );
+    if (!next || next === 'close') return [];
+    const { esc, pending, range, guard } = next;
+    const open = free ? candidates : candidates.filter((index) => frame.seen[index] === '0');
+    if (!free && open.length === 0) return [];
+    return [
+      push({ ...frame, candidates: open, pos: frame.pos + 1, esc, pending, range, guard }, parent),
+    ];
   }
 
   #stepArray(frame: ArrayFrame, parent: Stack | undefined, byte: number): Stack[] {
-    const here = (next: ArrayFrame): Stack[] => [push(next, parent)];
     if (isWhitespace(byte))
-      return frame.ws < maxWhitespace ? here({ ...frame, ws: frame.ws + 1 }) : [];
+      return frame.ws < maxWhitespace ? one(parent, { ...frame, ws: frame.ws + 1 }) : [];
     const { node } = frame;
     switch (frame.phase) {
       case 'open':
@@ -503,7 +542,7 @@ export class JsonMachine {
         );
       case 'after':
         if (byte === 0x2c && frame.count < node.maxItems)
-          return here({ ...frame, phase: 'comma', ws: 0 });
+          return one(parent, { ...frame, phase: 'comma', ws: 0 });
         if (byte === 0x5d && frame.count >= node.minItems) return parent ? [parent] : [];
         return [];
     }
@@ -639,7 +678,7 @@ function frameKey(frame: Frame): string {
     case 'key':
       return `K${frame.node.id},${frame.seen},${frame.candidates.join('.')},${
         frame.candidates.length > 0 ? frame.pos : ''
-      },${frame.esc},${frame.pending},${frame.guard}`;
+      },${frame.esc},${frame.pending}${frame.range ?? 0},${frame.guard}`;
     case 'array': {
       const { node } = frame;
       const count =
@@ -654,7 +693,7 @@ function frameKey(frame: Frame): string {
         node.maxLength === Number.POSITIVE_INFINITY
           ? Math.min(frame.length, node.minLength)
           : frame.length;
-      return `S${node.id},${length},${frame.esc},${frame.pending},${frame.guard}`;
+      return `S${node.id},${length},${frame.esc},${frame.pending}${frame.range ?? 0},${frame.guard}`;
     }
     case 'number': {
       const { node } = frame;
@@ -691,7 +730,10 @@ function stepStringBytes(frame: StringFrame, byte: number): StringFrame | 'close
   }
   if (frame.esc > 0) return isHex(byte) ? { ...frame, esc: frame.esc - 1 } : undefined;
   if (frame.pending > 0) {
-    return byte >= 0x80 && byte <= 0xbf ? { ...frame, pending: frame.pending - 1 } : undefined;
+    const [low, high] = continuationRanges[frame.range ?? 0]!;
+    return byte >= low && byte <= high
+      ? { ...frame, pending: frame.pending - 1, range: 0 }
+      : undefined;
   }
   if (byte === 0x22) return frame.length >= node.minLength ? 'close' : undefined;
   if (byte < 0x20) return undefined;
@@ -701,10 +743,25 @@ function stepStringBytes(frame: StringFrame, byte: number): StringFrame | 'close
   if (byte === 0x5c) return { ...frame, length: frame.length + 1, esc: -1 };
   if (byte < 0x80) return { ...frame, length: frame.length + 1 };
   if (byte >= 0xc2 && byte <= 0xdf) return { ...frame, length: frame.length + 1, pending: 1 };
-  if (byte >= 0xe0 && byte <= 0xef) return { ...frame, length: frame.length + 1, pending: 2 };
-  if (byte >= 0xf0 && byte <= 0xf4) return { ...frame, length: frame.length + 2, pending: 3 };
+  if (byte >= 0xe0 && byte <= 0xef) {
+    const range = byte === 0xe0 ? 1 : byte === 0xed ? 2 : 0;
+    return { ...frame, length: frame.length + 1, pending: 2, range };
+  }
+  if (byte >= 0xf0 && byte <= 0xf4) {
+    const range = byte === 0xf0 ? 3 : byte === 0xf4 ? 4 : 0;
+    return { ...frame, length: frame.length + 2, pending: 3, range };
+  }
   return undefined;
 }
+
+// Well-formed UTF-8 (RFC 3629): the first continuation byte after E0, ED, F0 and F4 is narrower.
+const continuationRanges: ReadonlyArray<readonly [number, number]> = [
+  [0x80, 0xbf],
+  [0xa0, 0xbf],
+  [0x80, 0x9f],
+  [0x90, 0xbf],
+  [0x80, 0x8f],
+];
 
 const isBounded = (node: NumberNode): boolean =>
   node.minimum !== Number.NEGATIVE_INFINITY || node.maximum !== Number.POSITIVE_INFINITY;

@@ -4,7 +4,7 @@
  * each of them leaves to write, so the output can be closed before the token budget runs out.
  */
 import type { JsonMachine, Stack } from './json-machine';
-import type { TrieNode, Vocabulary } from './vocabulary';
+import { type TrieNode, type Vocabulary, stringTokens } from './vocabulary';
 
 /** The tokens allowed in one state. */
 export interface TokenMask {
@@ -16,6 +16,8 @@ export interface TokenMask {
   maxCost: number;
   /** The text may end here (end-of-sequence is allowed). */
   accepts: boolean;
+  /** States after each token taken from here, so a repeated path costs no stepping. */
+  next: Map<number, Stack[]>;
 }
 
 /** Most states whose masks are kept; past it the cache starts over (a reply rarely needs many). */
@@ -36,12 +38,21 @@ export class TokenAutomaton {
 
   /** The state after a token (empty: the token leaves the grammar). */
   advance(state: readonly Stack[], tokenId: number): Stack[] {
+    const mask = this.#masks.get(this.machine.stateKey(state));
+    const known = mask?.next.get(tokenId);
+    if (known) return known;
+    const next = this.#advance(state, tokenId);
+    if (mask && next.length > 0) mask.next.set(tokenId, next);
+    return next;
+  }
+
+  #advance(state: readonly Stack[], tokenId: number): Stack[] {
     const bytes = this.vocabulary.tokens[tokenId];
     if (!bytes) return [];
     let current = state as Stack[];
     for (let index = 0; index < bytes.length && current.length > 0; index++)
       current = this.machine.step(current, bytes[index]!);
-    return current;
+    return this.machine.dedupe(current);
   }
 
   /** The mask of a state, from the cache or by walking the vocabulary trie. */
@@ -73,7 +84,19 @@ export class TokenAutomaton {
         if (next.length > 0) visit(node.children[index]!, next);
       }
     };
-    visit(this.vocabulary.trie, state as Stack[]);
+    const content = machine.stringContent(state);
+    if (content) {
+      // Inside a string: plain tokens are taken wholesale, only the rest is walked.
+      const partition = stringTokens(this.vocabulary, machine.suffix[0] ?? -1);
+      const base = content.base;
+      for (let index = 0; index < partition.ids.length; index++) {
+        const length = partition.lengths[index]!;
+        if (length > content.room) continue;
+        allowed.push(partition.ids[index]!);
+        costs.push(base + Math.max(0, content.due - length));
+      }
+      visit(partition.rest, state as Stack[]);
+    } else visit(this.vocabulary.trie, state as Stack[]);
     let maxCost = 0;
     for (const cost of costs) if (cost > maxCost) maxCost = cost;
     return {
@@ -81,6 +104,7 @@ export class TokenAutomaton {
       costs: Int32Array.from(costs),
       maxCost,
       accepts: machine.accepts(state),
+      next: new Map(),
     };
   }
 }

@@ -21,6 +21,20 @@ export interface Vocabulary {
   trie: TrieNode;
   /** True when every printable ASCII byte is a token of its own (forced closing can go byte by byte). */
   singleBytes: boolean;
+  /** Partitions by string-safety, built on first use (see {@link stringTokens}). */
+  partitions: Map<number, StringTokens>;
+}
+
+/**
+ * The tokens that are plain string content (no quote, backslash, control byte or `avoid` byte;
+ * whole UTF-8 characters), with their UTF-16 lengths, and a trie of all the other tokens.
+ * Inside a string every plain token keeps the state as it is (but for the length), so masks of
+ * string states take them wholesale and walk only the small trie of the rest.
+ */
+export interface StringTokens {
+  ids: Int32Array;
+  lengths: Int32Array;
+  rest: TrieNode;
 }
 
 /** The tokenizer surface this module reads. */
@@ -78,7 +92,48 @@ export function buildVocabulary(tokens: Array<Uint8Array | undefined>): Vocabula
   });
   let singleBytes = true;
   for (let byte = 0x20; byte < 0x7f; byte++) if (!singles.has(byte)) singleBytes = false;
-  return { size: tokens.length, tokens, trie: root, singleBytes };
+  return { size: tokens.length, tokens, trie: root, singleBytes, partitions: new Map() };
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The string-safe partition of a vocabulary; `avoid` is a byte plain content may not hold (-1: none). */
+export function stringTokens(vocabulary: Vocabulary, avoid: number): StringTokens {
+  const known = vocabulary.partitions.get(avoid);
+  if (known) return known;
+  const ids: number[] = [];
+  const lengths: number[] = [];
+  const rest: Array<Uint8Array | undefined> = [];
+  vocabulary.tokens.forEach((bytes, id) => {
+    rest.push(undefined);
+    if (!bytes || bytes.length === 0) return;
+    let plain = true;
+    for (const byte of bytes) {
+      if (byte < 0x20 || byte === 0x22 || byte === 0x5c || byte === avoid) {
+        plain = false;
+        break;
+      }
+    }
+    let text: string | undefined;
+    if (plain) {
+      try {
+        text = strictUtf8.decode(bytes);
+      } catch {
+        plain = false;
+      }
+    }
+    if (plain && text !== undefined) {
+      ids.push(id);
+      lengths.push(text.length);
+    } else rest[id] = bytes;
+  });
+  const partition: StringTokens = {
+    ids: Int32Array.from(ids),
+    lengths: Int32Array.from(lengths),
+    rest: buildVocabulary(rest).trie,
+  };
+  vocabulary.partitions.set(avoid, partition);
+  return partition;
 }
 
 function tokenizerSize(tokenizer: object): number {

@@ -12,21 +12,26 @@ import { TinyLLMError } from '@tinyllm/core';
 import { conflict, notFound } from '../../errors';
 import type { ModelQuery, Page, UsageQuery, UsageRecord, UsageStats } from '../../records';
 import { canWrite, checkReplace, duplicateName } from '../shared';
-import type { ConfigQuery, OwnerScope, StorageAdapter } from '../types';
+import type { AliasQuery, ConfigQuery, OwnerScope, StorageAdapter, UsageOwner } from '../types';
 import { createConnection } from './connection';
 import {
+  type AliasRow,
   type ConfigRow,
+  aliasColumns,
+  aliasParams,
+  aliasValues,
   configColumns,
   configParams,
   configValues,
   modelColumns,
   modelParams,
   modelValues,
+  rowToAlias,
   rowToConfig,
   rowToModel,
 } from './rows';
 import type { PGliteLike, PgPoolLike } from './sql-client';
-import { appendUsageRows, queryUsageStats } from './usage-queries';
+import { appendUsageRows, queryUsageRecords, queryUsageStats } from './usage-queries';
 import { Where, escapeLike, orderBy } from './where';
 
 export type { PGliteLike, PgPoolLike } from './sql-client';
@@ -75,6 +80,7 @@ export function createPostgresStorage(settings: PostgresStorageSettings): Storag
   const models = `${schema}.llm_models`;
   const configs = `${schema}.llm_training_configs`;
   const usage = `${schema}.llm_usage_events`;
+  const aliases = `${schema}.llm_model_aliases`;
   const connection = createConnection(settings, schema);
   const db = connection.db;
 
@@ -231,6 +237,9 @@ export function createPostgresStorage(settings: PostgresStorageSettings): Storag
       if (query.sourceRepoId !== undefined) {
         where.add(`source_repo_id = ${where.param(query.sourceRepoId)}`);
       }
+      if (query.trainingConfigId !== undefined) {
+        where.add(`training_config_id = ${where.param(query.trainingConfigId)}`);
+      }
       if (query.search !== undefined) {
         const pattern = where.param(`%${escapeLike(query.search)}%`);
         where.add(`(name ILIKE ${pattern} OR description ILIKE ${pattern})`);
@@ -278,7 +287,8 @@ export function createPostgresStorage(settings: PostgresStorageSettings): Storag
     async markConfigUsed(id, at, scope) {
       const where = new Where([id, at]);
       where.add('id = $1');
-      where.readable(scope);
+      // A use is a write: global configs are read-only to users, so their counter is too.
+      where.writable(scope);
       const { rows } = await (await db()).query<ConfigRow>(
         `UPDATE ${configs} SET times_used = times_used + 1, last_used_at = $2::timestamptz WHERE ${where} RETURNING *`,
         where.params,
@@ -287,8 +297,68 @@ export function createPostgresStorage(settings: PostgresStorageSettings): Storag
       return rowToConfig(rows[0]);
     },
     appendUsage: async (records: UsageRecord[]) => appendUsageRows(await db(), usage, records),
-    usageStats: async (modelRecordId: string, query: UsageQuery): Promise<UsageStats> =>
-      queryUsageStats(await db(), usage, modelRecordId, query),
+    usageStats: async (
+      modelRecordId: string,
+      query: UsageQuery,
+      owner?: UsageOwner,
+    ): Promise<UsageStats> => queryUsageStats(await db(), usage, modelRecordId, query, owner),
+    usageRecords: async (modelRecordId: string, query: UsageQuery, owner?: UsageOwner) =>
+      queryUsageRecords(await db(), usage, modelRecordId, query, owner),
+    async getAlias(ownerId, name, alias, scope) {
+      const where = new Where();
+      where.add(`name = ${where.param(name)}`);
+      where.add(`alias = ${where.param(alias)}`);
+      where.add(ownerId === null ? 'owner_id IS NULL' : `owner_id = ${where.param(ownerId)}`);
+      where.readable(scope);
+      const { rows } = await (await db()).query<AliasRow>(
+        `SELECT * FROM ${aliases} WHERE ${where}`,
+        where.params,
+      );
+      return rows[0] === undefined ? undefined : rowToAlias(rows[0]);
+    },
+    async listAliases(query: AliasQuery, scope: OwnerScope) {
+      const where = new Where();
+      where.readable(scope);
+      if (query.name !== undefined) where.add(`name = ${where.param(query.name)}`);
+      if (query.modelRecordId !== undefined) {
+        where.add(`model_record_id = ${where.param(query.modelRecordId)}`);
+      }
+      const { rows } = await (await db()).query<AliasRow>(
+        `SELECT * FROM ${aliases} WHERE ${where} ${orderBy}, alias COLLATE "C"`,
+        where.params,
+      );
+      return rows.map(rowToAlias);
+    },
+    async putAlias(alias, expectedRevision, scope) {
+      const record = { id: alias.id, name: `${alias.name}@${alias.alias}`, ownerId: alias.ownerId };
+      if (expectedRevision === null) {
+        if (!canWrite(alias.ownerId, scope)) throw notFound('alias', record.name);
+        try {
+          await (await db()).query(
+            `INSERT INTO ${aliases} (${aliasColumns}) VALUES (${aliasValues})`,
+            aliasParams(alias),
+          );
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          throw conflict(`The alias "${record.name}" already exists.`, {
+            name: alias.name,
+            alias: alias.alias,
+          });
+        }
+        return;
+      }
+      await replace(
+        aliases,
+        'alias',
+        aliasColumns,
+        aliasValues,
+        aliasParams(alias),
+        record,
+        expectedRevision,
+        scope,
+      );
+    },
+    deleteAlias: (id, scope) => deleteById(aliases, id, scope),
     close: () => connection.close(),
   };
 }

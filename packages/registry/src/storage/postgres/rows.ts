@@ -2,8 +2,8 @@
  * Mapping between stored records and table rows: row shapes, column lists and the parameters
  * of INSERT / UPDATE statements.
  */
-import { providerIdSchema } from '@tinyllm/core';
-import type { SavedConfig, StoredModel } from '../../records';
+import { providerIdSchema } from '@tinyllm/core/schemas';
+import type { AliasRecord, SavedConfig, StoredModel } from '../../records';
 
 export interface ModelRow {
   id: string;
@@ -147,3 +147,46 @@ export const configColumns =
   'id, owner_id, name, description, template_type, config, valid, errors, warnings, times_used, last_used_at, created_at, updated_at, revision';
 export const configValues =
   '$1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9::jsonb, $10, $11::timestamptz, $12::timestamptz, $13::timestamptz, $14';
+
+export interface AliasRow {
+  id: string;
+  owner_id: string | null;
+  name: string;
+  alias: string;
+  model_record_id: string;
+  history: AliasRecord['history'];
+  created_at: Date | string;
+  updated_at: Date | string;
+  revision: number;
+}
+
+export function rowToAlias(row: AliasRow): AliasRecord {
+  return {
+    id: row.id,
+    ownerId: row.owner_id,
+    name: row.name,
+    alias: row.alias,
+    modelRecordId: row.model_record_id,
+    history: row.history,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+    revision: row.revision,
+  };
+}
+
+export function aliasParams(alias: AliasRecord): unknown[] {
+  return [
+    alias.id,
+    alias.ownerId,
+    alias.name,
+    alias.alias,
+    alias.modelRecordId,
+    JSON.stringify(alias.history),
+    alias.createdAt,
+    alias.updatedAt,
+    alias.revision,
+  ];
+}
+export const aliasColumns =
+  'id, owner_id, name, alias, model_record_id, history, created_at, updated_at, revision';
+export const aliasValues = '$1, $2, $3, $4, $5, $6::jsonb, $7::timestamptz, $8::timestamptz, $9';
