@@ -5,23 +5,13 @@
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
-import sparticuzChromium from '@sparticuz/chromium';
 import { tinyModelDir, tinyTools } from '@tinyllm/example-tools';
+import { launchBrowser } from '@tinyllm/example-tools/testing';
 import { createModelManager, createTransformers } from '@tinyllm/providers/transformers';
 import { DefaultChatTransport, type UIMessage, readUIMessageStream } from 'ai';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAIChatApp } from './server';
-
-// TODO(merge): switch to `launchBrowser()` from `@tinyllm/example-tools/testing` once the journey
-// branch lands; this is the same launch (@sparticuz/chromium 143 + playwright-core).
-async function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: await sparticuzChromium.executablePath(),
-    headless: true,
-    args: ['--no-sandbox', '--no-zygote', '--disable-gpu', '--no-first-run', '--disable-quic'],
-  });
-}
 
 const manager = createModelManager();
 const transformers = createTransformers({ modelsDir: dirname(tinyModelDir), manager });
