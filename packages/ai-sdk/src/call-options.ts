@@ -4,16 +4,14 @@
  */
 import type { LanguageModelV3CallOptions } from '@ai-sdk/provider';
 import type { LanguageModelV2CallOptions } from 'ai-sdk-provider-v2';
-import type { ChatRequest, JsonSchema, ToolChoice, ToolDefinition } from '@tinyllm/core';
+import type {
+  ChatRequest,
+  JsonSchema,
+  ResponseFormat,
+  ToolChoice,
+  ToolDefinition,
+} from '@tinyllm/core';
 import { toMessages } from './prompt';
-
-/**
- * The structured-output request field agreed for `@tinyllm/core` (`ChatRequest.responseFormat`);
- * declared here until core exports it. Adapters that do not know it ignore it.
- */
-export type ResponseFormat =
-  | { type: 'text' }
-  | { type: 'json'; schema?: JsonSchema; name?: string; description?: string; strict?: boolean };
 
 /** A setting or tool that was not applied. */
 export type Unsupported =
@@ -22,7 +20,7 @@ export type Unsupported =
 
 /** The translated request and what could not be honoured. */
 export interface TranslatedCall {
-  request: ChatRequest & { responseFormat?: ResponseFormat };
+  request: ChatRequest;
   unsupported: Unsupported[];
 }
 

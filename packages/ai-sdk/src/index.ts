@@ -5,5 +5,5 @@
  * @packageDocumentation
  */
 export { type ToLanguageModelOptions, toLanguageModel } from './language-model';
-export { type ResponseFormat, toChatRequest } from './call-options';
+export { type TranslatedCall, type Unsupported, toChatRequest } from './call-options';
 export { toMessages } from './prompt';

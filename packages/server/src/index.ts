@@ -13,12 +13,7 @@ export {
   createModelCatalog,
 } from './model-catalog';
 export { type HealthReport, healthReport } from './health';
-export {
-  type ParsedChatCompletion,
-  type ResponseFormat,
-  type ServerChatRequest,
-  parseChatCompletionRequest,
-} from './openai/to-chat-request';
+export { type ParsedChatCompletion, parseChatCompletionRequest } from './openai/to-chat-request';
 export {
   type ChatCompletionRequest,
   chatCompletionRequestSchema,

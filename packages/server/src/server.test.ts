@@ -148,6 +148,24 @@ describe('createServer with scripted models', () => {
     }
   });
 
+  it('sends the headers of a stream still waiting for the model after 5 s', async () => {
+    const model = createScriptedModel({ script: [{ text: ['late'], chunkDelayMs: 7_000 }] });
+    const server = createServer({ models: { scripted: model } });
+    const started = Date.now();
+    const response = await post(server, { model: 'scripted', messages: [user], stream: true });
+    expect(response.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(6_500);
+    const data = dataLines(await response.text());
+    expect(data.at(-1)).toBe('[DONE]');
+    expect(
+      data
+        .map((line) =>
+          line === '[DONE]' ? '' : (JSON.parse(line).choices[0]?.delta.content ?? ''),
+        )
+        .join(''),
+    ).toBe('late');
+  });
+
   it('has a deliberate status for every core error code', () => {
     for (const code of errorCodes) expect(errorStatusByCode[code], code).toBeDefined();
   });

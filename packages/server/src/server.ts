@@ -3,7 +3,7 @@
  * so it runs under Node (`@tinyllm/server/node`), Bun, Deno or any fetch-based host. It only
  * translates: HTTP ↔ `ChatModel`.
  */
-import { type ChatStreamEvent, type ModelHooks, TinyLLMError } from '@tinyllm/core';
+import { type ModelHooks, TinyLLMError } from '@tinyllm/core';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
@@ -43,6 +43,13 @@ function invalidBody(message: string): TinyLLMError {
 }
 
 const unixSeconds = () => Math.floor(Date.now() / 1000);
+
+/** How long a streamed request may wait for its first event before its headers go out. */
+const headersWithinMs = 5_000;
+/** Interval of SSE comments while a started stream waits for the model. */
+const keepAliveMs = 15_000;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
 
 /** Links the request's signal (client went away) to a controller the generation listens to. */
 function abortOnDisconnect(request: Request): AbortController {
@@ -156,17 +163,26 @@ export function createServer(options: ServerOptions): TinyLLMServer {
         return c.json(toChatCompletion(identity, response));
       }
 
-      // The first event is awaited before the 200 goes out, so a request refused up front
-      // (queue full, unknown tool, model failed to load) gets its own status and Retry-After.
+      // The first event is awaited (briefly) before the 200 goes out, so a request refused up
+      // front (queue full, unknown tool, model failed to load) gets its own status and
+      // Retry-After. A request still waiting its turn after that gets its headers and SSE
+      // comments while it waits: HTTP clients give up on headers that take minutes (undici after
+      // 300 s), and a long local queue can take that long.
       const iterator = model
         .stream(parsed.request, { signal: controller.signal })
         [Symbol.asyncIterator]();
-      let first: IteratorResult<ChatStreamEvent>;
-      try {
-        first = await iterator.next();
-      } catch (error) {
+      const firstEvent = iterator.next();
+      firstEvent.catch(() => {});
+      const early = await Promise.race([
+        firstEvent.then(
+          (value) => ({ value }),
+          (error: unknown) => ({ error }),
+        ),
+        sleep(headersWithinMs).then(() => undefined),
+      ]);
+      if (early && 'error' in early) {
         controller.abort();
-        throw error;
+        throw early.error;
       }
       const writer = new ChunkWriter(identity, parsed.includeUsage);
       return streamSSE(c, async (sse) => {
@@ -174,8 +190,16 @@ export function createServer(options: ServerOptions): TinyLLMServer {
         // which frees the local model's queue slot.
         sse.onAbort(() => controller.abort());
         try {
+          let waiting = true;
+          void firstEvent.finally(() => {
+            waiting = false;
+          });
+          while (waiting && !controller.signal.aborted) {
+            await Promise.race([firstEvent.catch(() => {}), sleep(keepAliveMs)]);
+            if (waiting) await sse.write(': waiting for the model\n\n');
+          }
+          let step = await firstEvent;
           await writeChunk(sse, writer.start());
-          let step = first;
           while (!step.done) {
             const event = step.value;
             if (event.type === 'text-delta') await writeChunk(sse, writer.text(event.text));

@@ -4,8 +4,8 @@
  */
 import {
   type ChatRequest,
-  type JsonSchema,
   type Message,
+  type ResponseFormat,
   TinyLLMError,
   type ToolCall,
   type ToolChoice,
@@ -17,29 +17,12 @@ import {
   chatCompletionRequestSchema,
 } from './request-schema';
 
-/**
- * The structured-output request field agreed for `@tinyllm/core` (`ChatRequest.responseFormat`).
- * Declared here until core exports it; adapters that do not know it ignore it.
- */
-export type ResponseFormat =
-  | { type: 'text' }
-  | {
-      type: 'json';
-      schema?: JsonSchema;
-      name?: string;
-      description?: string;
-      strict?: boolean;
-    };
-
-/** A `ChatRequest` that may carry {@link ResponseFormat}. */
-export type ServerChatRequest = ChatRequest & { responseFormat?: ResponseFormat };
-
 /** What the server needs from a parsed request besides the `ChatRequest`. */
 export interface ParsedChatCompletion {
   model: string;
   stream: boolean;
   includeUsage: boolean;
-  request: ServerChatRequest;
+  request: ChatRequest;
 }
 
 function invalid(message: string, path: string): TinyLLMError {
@@ -184,7 +167,7 @@ export function parseChatCompletionRequest(body: unknown): ParsedChatCompletion 
   const stop = typeof input.stop === 'string' ? [input.stop] : (input.stop ?? undefined);
   const toolChoice = toToolChoice(input.tool_choice);
   const responseFormat = toResponseFormat(input.response_format);
-  const request: ServerChatRequest = {
+  const request: ChatRequest = {
     messages: toMessages(input.messages),
     ...(input.tools && input.tools.length > 0
       ? {
