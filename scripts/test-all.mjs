@@ -1,64 +1,108 @@
 #!/usr/bin/env node
-// The whole test suite, as CI runs it: build, lint, typecheck, unit/integration tests of every
-// package and example, package quality gates (publint, attw, exports), and the docs build.
+// The whole test suite, as `npm test` and CI run it: build, lint, typecheck, the tests of every
+// workspace package (packages/*, examples/*, docs), package quality gates (publint, attw,
+// exports), the consumer test (packed tarballs installed into a new app), and the docs build.
 // Prints one closing line `N passed, N failed, N skipped` summed over every vitest run.
+//
+//   node scripts/test-all.mjs                       every step
+//   node scripts/test-all.mjs --steps=test,consumer  some steps (CI runs these on each Node)
+//
+// Tests run with vitest per package, not through turbo: arguments given to `turbo run test -- …`
+// reach the build tasks it runs first, change their hash and build everything a second time.
+// With TINYLLM_TEST_SUMMARY=file, the counts are also written to that file as JSON.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { delimiter, join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
-const workspaceDirs = ['packages', 'examples']
-  .flatMap((group) =>
+const rootBin = join(root, 'node_modules', '.bin');
+const workspaceDirs = [
+  ...['packages', 'examples'].flatMap((group) =>
     existsSync(join(root, group))
-      ? readdirSync(join(root, group)).map((name) => join(root, group, name))
+      ? readdirSync(join(root, group))
+          .sort()
+          .map((name) => join(root, group, name))
       : [],
-  )
-  .filter((dir) => existsSync(join(dir, 'package.json')));
+  ),
+  join(root, 'docs'),
+].filter((dir) => existsSync(join(dir, 'package.json')));
 const reportPath = (dir) => join(dir, '.vitest-report.json');
-for (const dir of workspaceDirs) rmSync(reportPath(dir), { force: true });
 
-const steps = [
-  ['build', ['turbo', 'run', 'build']],
-  ['lint', ['biome', 'check', '.']],
-  ['typecheck', ['turbo', 'run', 'typecheck']],
-  [
-    'test',
-    [
-      'turbo',
-      'run',
-      'test',
-      '--concurrency=1',
-      '--',
-      '--reporter=default',
-      '--reporter=json',
-      '--outputFile.json=.vitest-report.json',
-    ],
-  ],
-  ['package checks', ['node', 'scripts/check-packages.mjs']],
-  ['docs', ['typedoc']],
-];
+function runTests() {
+  let ok = true;
+  for (const dir of workspaceDirs) {
+    rmSync(reportPath(dir), { force: true });
+    const script = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts?.test;
+    if (!script) continue;
+    console.log(`\n--- ${relative(root, dir)}: ${script}`);
+    const localBin = join(dir, 'node_modules', '.bin');
+    const path = [localBin, rootBin, process.env.PATH].join(delimiter);
+    const vitest = /^vitest run\b/.test(script);
+    const command = vitest
+      ? `${script} --reporter=default --reporter=json --outputFile.json=.vitest-report.json`
+      : script;
+    const result = spawnSync(command, {
+      cwd: dir,
+      shell: true,
+      stdio: 'inherit',
+      env: { ...process.env, PATH: path },
+    });
+    if (result.status !== 0) ok = false;
+  }
+  return ok;
+}
 
+const steps = {
+  build: ['turbo', 'run', 'build'],
+  lint: ['biome', 'check', '.'],
+  typecheck: ['turbo', 'run', 'typecheck'],
+  test: runTests,
+  'package checks': ['node', 'scripts/check-packages.mjs'],
+  docs: ['typedoc'],
+};
+
+const only = process.argv.find((arg) => arg.startsWith('--steps='))?.slice('--steps='.length);
+const chosen = only ? only.split(',') : Object.keys(steps);
+for (const name of chosen) {
+  if (!(name in steps)) {
+    console.error(`unknown step "${name}"; steps: ${Object.keys(steps).join(', ')}`);
+    process.exit(2);
+  }
+}
+
+console.log(`Node ${process.version}`);
 const failedSteps = [];
-for (const [name, [command, ...args]] of steps) {
+for (const name of chosen) {
   console.log(`\n=== ${name} ===`);
-  const bin = command === 'node' ? process.execPath : join(root, 'node_modules', '.bin', command);
-  const result = spawnSync(bin, args, { cwd: root, stdio: 'inherit', env: process.env });
-  if (result.status !== 0) failedSteps.push(name);
+  const step = steps[name];
+  let ok;
+  if (typeof step === 'function') ok = step();
+  else {
+    const [command, ...args] = step;
+    const bin = command === 'node' ? process.execPath : join(rootBin, command);
+    ok = spawnSync(bin, args, { cwd: root, stdio: 'inherit', env: process.env }).status === 0;
+  }
+  if (!ok) failedSteps.push(name);
 }
 
 let passed = 0;
 let failed = 0;
 let skipped = 0;
 for (const dir of workspaceDirs) {
-  if (!existsSync(reportPath(dir))) continue;
+  if (!chosen.includes('test') || !existsSync(reportPath(dir))) continue;
   const report = JSON.parse(readFileSync(reportPath(dir), 'utf8'));
   passed += report.numPassedTests ?? 0;
   failed += report.numFailedTests ?? 0;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
 }
-if (failedSteps.length > 0) console.log(`\nfailed steps: ${failedSteps.join(', ')}`);
 // A failed non-test step counts as a failure in the closing line, so it cannot read green.
-console.log(
-  `\n${passed} passed, ${failed + failedSteps.filter((step) => step !== 'test').length} failed, ${skipped} skipped`,
-);
+failed += failedSteps.filter((step) => step !== 'test').length;
+if (failedSteps.length > 0) console.log(`\nfailed steps: ${failedSteps.join(', ')}`);
+if (process.env.TINYLLM_TEST_SUMMARY) {
+  writeFileSync(
+    process.env.TINYLLM_TEST_SUMMARY,
+    JSON.stringify({ node: process.version, passed, failed, skipped, failedSteps }),
+  );
+}
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failedSteps.length > 0 || failed > 0 ? 1 : 0);

@@ -31,6 +31,10 @@ p.add_argument("--split", type=int, choices=[1, 2, 3], default=None,
 p.add_argument("--variant-tools", action="store_true",
                help="give each case its own system prompt and tool list (tooldata.tool_variant, fixed seed, one that "
                     "has the tool the case needs), as apps that define their own tools would")
+p.add_argument("--multi", choices=["dev", "held"], default=None,
+               help="score conversations turn by turn, the model's own replies fed back: dev = tooldata.dev_multiturn_cases "
+                    "(checkpoint choice), held = eval/heldout-multiturn.jsonl of --model-dir")
+p.add_argument("--max-pos", type=int, default=2048)
 a = p.parse_args()
 
 if a.tokenizer_json:
@@ -49,20 +53,40 @@ kvd = sd["model.layers.0.self_attn.k_proj.weight"].shape[0]
 I = sd["model.layers.0.mlp.gate_proj.weight"].shape[0]
 heads = 4
 cfg = dict(vocab_size=V, hidden_size=H, num_hidden_layers=L, num_attention_heads=heads, num_key_value_heads=kvd // (H // heads),
-           intermediate_size=I, max_position_embeddings=1024, rms_norm_eps=1e-6, rope_theta=10000.0, tie_word_embeddings=True)
+           intermediate_size=I, max_position_embeddings=a.max_pos, rms_norm_eps=1e-6, rope_theta=10000.0, tie_word_embeddings=True)
 m = Qwen2ForCausalLM(cfg)
 m.load_state_dict(sd)
 m.eval()
 im_end, eot = tok.vocab["<|im_end|>"], tok.vocab["<|endoftext|>"]
 
 
+_prefix_cache = {}
+
+
 @torch.no_grad()
 def greedy(text, max_new=64):
-    ids = tok.encode(text)
-    T0 = len(ids)
-    lg, past = m(torch.tensor([ids]), torch.arange(T0)[None], torch.tril(torch.ones(T0, T0, dtype=torch.bool))[None, None])
+    """Greedy decoding with a KV cache; the system prefix (system prompt + tools, the same for many
+    calls) is encoded and run once and its K/V reused, as the training script does."""
+    ids, past, T0 = None, None, 0
+    end = text.find("<|im_end|>\n")
+    if text.startswith("<|im_start|>system\n") and end > 0:
+        prefix = text[:end + len("<|im_end|>\n")]
+        if prefix not in _prefix_cache:
+            if len(_prefix_cache) > 64:
+                _prefix_cache.clear()
+            pids = tok.encode(prefix)
+            P = len(pids)
+            _, ppast = m(torch.tensor([pids]), torch.arange(P)[None], torch.tril(torch.ones(P, P, dtype=torch.bool))[None, None])
+            _prefix_cache[prefix] = (P, ppast)
+        T0, past = _prefix_cache[prefix]
+        ids = tok.encode(text[len(prefix):])
+    else:
+        ids = tok.encode(text)
+    n = len(ids)
+    mask = (torch.arange(T0 + n)[None, :] <= (torch.arange(n) + T0)[:, None])[None, None]
+    lg, past = m(torch.tensor([ids]), (torch.arange(n) + T0)[None], mask, past)
     out = []
-    pos = T0
+    pos = T0 + n
     nxt = int(lg[0, -1].argmax())
     while len(out) < max_new and nxt not in (im_end, eot):
         out.append(nxt)
@@ -73,6 +97,72 @@ def greedy(text, max_new=64):
 
 
 import re
+
+
+def args_match(exp, got):
+    if not isinstance(got, dict):
+        return False
+    for k, v in exp["arguments"].items():
+        if exp["match"].get(k) == "numeric-eval":
+            try:
+                if abs(td.eval_expr(str(got.get(k, ""))) - td.eval_expr(v)) > 1e-6:
+                    return False
+            except Exception:
+                return False
+        elif got.get(k) != v:
+            return False
+    return True
+
+
+def run_turn(msgs, tools):
+    """One user turn through the tool loop (at most one tool call, as the data has): (name, arguments, final text,
+    messages the loop appended)."""
+    first = greedy(td.render_chat(msgs, tools, True))
+    mm = re.search(r"<tool_call>\s*([\s\S]*?)\s*</tool_call>", first)
+    if not mm:
+        return None, None, first, [{"role": "assistant", "content": first}]
+    try:
+        call = json.loads(mm.group(1))
+        name, cargs = call.get("name"), call.get("arguments", {})
+        res = td.run_tool(name, cargs)
+    except Exception:
+        name, cargs, res = "__invalid__", {}, {"error": "invalid tool call"}
+    added = [{"role": "assistant", "content": "", "tool_calls": [{"function": {"name": name, "arguments": cargs}}]},
+             {"role": "tool", "content": td.to_json_compact(res)}]
+    final = greedy(td.render_chat(msgs + added, tools, True))
+    return name, cargs, final, added + [{"role": "assistant", "content": final}]
+
+
+if a.multi:
+    convs = (td.dev_multiturn_cases(a.dev_n) if a.multi == "dev" else
+             [json.loads(l) for l in open(os.path.join(a.model_dir, "eval/heldout-multiturn.jsonl"))])[::a.stride][:a.limit]
+    by_kind, tot = {}, [0, 0, 0, 0, 0]  # turns, tool, args (of tool turns), tool turns, answer
+    t0 = time.time()
+    for c in convs:
+        msgs = [{"role": "system", "content": c["system"]}] if c.get("system") else []
+        for t in c["turns"]:
+            msgs.append({"role": "user", "content": t["user"]})
+            e = t["expected"]
+            name, cargs, final, added = run_turn(msgs, td.TOOLS)
+            tool_ok = name == e["tool"]
+            args_ok = tool_ok and (e["tool"] is None or args_match(e, cargs))
+            ok = args_ok and all(x in final for x in e["answerIncludes"])
+            k = by_kind.setdefault(t["kind"], [0, 0])
+            k[0] += 1
+            k[1] += ok
+            tot[0] += 1
+            tot[1] += tool_ok
+            tot[2] += args_ok and e["tool"] is not None
+            tot[3] += e["tool"] is not None
+            tot[4] += ok
+            if not ok:
+                print("FAIL", c["id"], t["kind"], repr(t["user"]), "|", name, json.dumps(cargs), "|", repr(final),
+                      "| expected", e["referenceAnswer"])
+            msgs += added if c.get("history", "full") == "full" else [{"role": "assistant", "content": final}]
+    print("per kind: " + ", ".join(f"{k} {v[1]}/{v[0]}" for k, v in sorted(by_kind.items())))
+    print(f"conversations {len(convs)} turns {tot[0]} tool_acc {tot[1] / tot[0]:.3f} args_acc {tot[2] / max(1, tot[3]):.3f} "
+          f"turn_acc {tot[4] / tot[0]:.3f} ({time.time() - t0:.0f}s)")
+    sys.exit(0)
 if a.probe:
     pg = td.TrainGen(13579, noise=True, names=True, v5=True)
     if a.probe == "cities":

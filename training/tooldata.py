@@ -781,10 +781,10 @@ def without_tool(ex):
     return dict(ex, tool=None, args=None, result=None, answer=ANSWER_MISSING_TOOL, includes=[])
 
 
-def tool_variant(r):
+def tool_variant(r, systems=None):
     """A (system prompt or None, tool list) pair for one training step, and the kinds of example the
     list serves. About 40% of steps keep the canonical prefix, the one the evaluation uses."""
-    system = r.choice(SYSTEM_PROMPTS_V7) if r.random() < 0.15 else None
+    system = r.choice(systems or SYSTEM_PROMPTS_V7) if r.random() < 0.15 else None
     if r.random() < 0.4:
         return system, TOOLS, {"calc", "convert", "weather", "notool"}
     names = [t["function"]["name"] for t in TOOLS]
@@ -1044,3 +1044,355 @@ def dev_cases(n=80, seed=2468):
     g = DevGen(seed)
     kinds = ["calc"] * 3 + ["convert"] * 2 + ["weather"] * 2 + ["notool"] * 2
     return [heldout_case(i + 1, g.sample(kinds[i % len(kinds)])) for i in range(n)]
+
+
+# ---------------------------------------------------------------- v8: multi-turn conversations
+# Through v7 every example was one exchange, and the model lost the thread after it: a second
+# message got the first one's tool call back. v8 adds conversations of 1-4 earlier exchanges,
+# written as the tool loop writes them (assistant tool call, tool result in a user turn, answer),
+# or as a chat page that keeps only the text (user message, assistant answer), then a new
+# message of every kind: another tool, the same tool with new arguments, a follow-up that only
+# makes sense with the history ("and in Berlin?", "double that"), thanks, greetings and
+# out-of-scope requests after tool turns. Each list of follow-up frames has a training part,
+# a dev part (checkpoint choice) and a held-out part (eval/heldout-multiturn.jsonl); no frame is
+# in two parts (assert_no_heldout_frames).
+
+FOLLOW_WEATHER = {
+    "train": ["and in {c}?", "what about {c}?", "how about {c}?", "and {c}?", "same for {c}", "and in {c} now?",
+              "ok and {c}?", "what about in {c}?", "now {c}", "and for {c}?", "and what about {c}?",
+              "how about in {c}?", "{c} too?", "and {c} please", "what about {c} then?", "and there in {c}?",
+              "now check {c}", "and {c} today?", "{c}?", "same question, {c}", "do the same for {c}",
+              "and what's it like in {c}?", "now {c} please", "also {c}"],
+    "dev": ["and over in {c}?", "what's it like in {c} then?", "{c} as well?", "next, {c}"],
+    "held": ["how about over in {c}?", "and the weather in {c}?", "same question for {c}", "now do {c}",
+             "and {c}, how is it there?"],
+}
+# {n}: a number; the expression is "<previous result> <op> <n>" (double/half/triple: fixed n)
+FOLLOW_CALC = {
+    "train": {
+        "+": ["and {n} more?", "plus {n}", "add {n} to that", "add {n}", "now add {n}", "and plus {n}?",
+              "what if I add {n}?", "+ {n}", "that plus {n}?", "and {n} more", "add another {n}", "plus {n} please"],
+        "-": ["minus {n}?", "take away {n}", "subtract {n} from that", "now minus {n}", "and minus {n}",
+              "take {n} off", "that minus {n}?", "- {n}", "and {n} less?", "now subtract {n}"],
+        "*": ["times {n}?", "multiply that by {n}", "and times {n}", "now times {n}", "that times {n}?", "* {n}",
+              "multiply it by {n}", "and multiply by {n}"],
+        "/": ["divide that by {n}", "divided by {n}?", "and divided by {n}", "now divide by {n}", "that over {n}?",
+              "/ {n}", "split that {n} ways", "divide it by {n}"],
+        "double": ["double that", "double it", "and doubled?", "now double it", "what's double that?", "twice that?"],
+        "half": ["half of that?", "halve it", "and half of it?", "what's half of that?", "halve that"],
+        "triple": ["triple that", "triple it", "three times that?"],
+    },
+    "dev": {"+": ["that + {n}?", "increase it by {n}"], "-": ["decrease it by {n}"], "*": ["that, times {n}?"],
+            "/": ["that, divided by {n}?"], "double": ["double the result"], "half": ["half the result?"],
+            "triple": ["the result times three"]},
+    "held": {"+": ["and {n} on top?", "then add {n}"], "-": ["then subtract {n}", "and {n} fewer?"],
+             "*": ["then multiply by {n}"], "/": ["then divide by {n}"], "double": ["and if we double it?"],
+             "half": ["cut that in half"], "triple": ["and tripled?"]},
+}
+FIXED_OPERAND = {"double": ("*", 2), "half": ("/", 2), "triple": ("*", 3)}
+# convert_units again with a new value ({v}, optionally {u1}: the source unit in words)
+FOLLOW_CONV_VALUE = {
+    "train": ["and {v}?", "what about {v}?", "and {v} {u1}?", "how about {v} {u1}?", "now {v}", "same for {v} {u1}",
+              "and for {v} {u1}?", "what about {v} {u1}?", "ok and {v}?", "now do {v} {u1}", "and {v} {u1}"],
+    "dev": ["now {v} {u1}", "{v} {u1} then?"],
+    "held": ["and if it were {v} {u1}?", "same thing for {v}", "repeat that for {v} {u1}"],
+}
+# the same value again, in another unit ({u3})
+FOLLOW_CONV_UNIT = {
+    "train": ["and in {u3}?", "what about in {u3}?", "and in {u3} please", "now in {u3}", "how about {u3}?",
+              "and {u3}?", "in {u3} too?", "what is it in {u3}?"],
+    "dev": ["in {u3} instead?"],
+    "held": ["and expressed in {u3}?", "same but in {u3}"],
+}
+# after a weather answer: the temperature in fahrenheit ({u}: a word for fahrenheit)
+FOLLOW_TEMP = {
+    "train": ["what's that in {u}?", "and in {u}?", "convert that to {u}", "how much is that in {u}?",
+              "in {u} please", "that temperature in {u}?", "and the temperature in {u}?"],
+    "dev": ["{u} please"],
+    "held": ["what would that be in {u}?", "give me that in {u}"],
+}
+FOLLOW_LEADS = {
+    "train": ["ok", "ok,", "great,", "cool,", "nice,", "thanks,", "thanks!", "perfect,", "hmm,", "alright,", "right,",
+              "good,", "oh,", "wow,", "ok thanks,", "great, and", "nice. "],
+    "dev": [], "held": [],
+}
+THANKS_MT = {"train": ["thanks for that", "ok thank you", "thanks, that's great", "great, thanks!", "thank you!",
+                       "nice, thanks", "cool", "ok", "great", "perfect", "awesome", "thanks again"],
+             "dev": ["thanks, that helps", "great, that's what I needed"],
+             "held": ["got it, thank you", "that's all, thanks"]}
+SYSTEM_PROMPTS_V8 = ["You are a chat assistant.", "You are a helpful assistant. Keep answers short.",
+                     "You help users with math, units and weather.", "Reply in one sentence.",
+                     "You are the assistant of a small demo app. Use the tools when they help."]
+SYSTEM_PROMPTS_DEV = ["You are a precise assistant."]
+SYSTEM_PROMPTS_HELD = ["You are a friendly assistant.", "Keep it short."]
+TURN_KINDS = ["first", "tool-switch", "same-tool", "follow-up", "social", "out-of-scope", "tool-after-chat"]
+
+
+class ConvGen:
+    """Multi-turn conversations: base is the single-turn generator (TrainGen for training, Gen(held=True) for the
+    held-out set, DevGen for the dev set), part the follow-up frame list to use ("train", "dev" or "held"; held
+    draws the held-out frames half of the time, like the single-turn held-out set)."""
+
+    def __init__(self, base, part, mix=None):
+        self.g, self.r, self.part = base, base.r, part
+        self.mix = mix or {"calc": 0.3, "convert": 0.27, "weather": 0.3, "notool": 0.13}
+
+    def pick(self, lists):
+        if self.part == "held":
+            if self.r.random() < 0.5:
+                return self.r.choice(lists["held"]), True
+            return self.r.choice(lists["train"]), False
+        return self.r.choice(lists[self.part]), self.part == "dev"
+
+    def lead(self, q):
+        leads = FOLLOW_LEADS[self.part if self.part != "held" else "train"]
+        if self.part == "train" and self.r.random() < 0.25:
+            lead = self.r.choice(leads)
+            q = lead + ("" if lead.endswith(" ") else " ") + q
+        if self.part == "train" and self.r.random() < 0.1:
+            q = q[:1].upper() + q[1:]
+        return q
+
+    def tool_kind(self, exclude=None):
+        kinds = ["calc", "convert", "weather"]
+        w = [self.mix[k] for k in kinds]
+        while True:
+            k = self.r.choices(kinds, w)[0]
+            if k != exclude:
+                return k
+
+    def social(self, oos=False):
+        r = self.r
+        if oos:
+            while True:
+                ex = self.g.notool()
+                if ex["answer"] == ANSWER_OOS:
+                    return ex
+        if r.random() < 0.75:
+            if self.part == "train":
+                q, novel = r.choice(THANKS_TRAIN + THANKS_V2 + THANKS_MT["train"]), False
+            elif self.part == "dev":
+                q, novel = r.choice(THANKS_MT["dev"]), True
+            elif r.random() < 0.5:
+                q, novel = r.choice(THANKS_HELD + THANKS_MT["held"]), True
+            else:
+                q, novel = r.choice(THANKS_TRAIN), False
+            return dict(q=q, tool=None, args=None, result=None, answer=ANSWER_THANKS, includes=[], novel=novel)
+        if self.part == "train":
+            q, novel = r.choice(GREET_TRAIN + GREET_V2), False
+        elif self.part == "dev":
+            q, novel = r.choice(["good to see you", "heya"]), True
+        else:
+            q, novel = self.g.pick_tpl(GREET_TRAIN, GREET_HELD)
+        return dict(q=q, tool=None, args=None, result=None, answer=ANSWER_GREET, includes=[], novel=novel)
+
+    def follow_up(self, prev):
+        """A message that only makes sense after prev (None when prev allows no follow-up)."""
+        r = self.r
+        if prev["tool"] == "get_weather":
+            temp = prev["result"].get("temperature_c")
+            if temp is not None and r.random() < 0.3:
+                tpl, novel = self.pick(FOLLOW_TEMP)
+                u = r.choice(["fahrenheit", "degrees fahrenheit", "°F", "F", "degrees F"])
+                args = {"value": temp, "from": "c", "to": "f"}
+                res = run_tool("convert_units", args)
+                return dict(q=self.lead(tpl.format(u=u)), tool="convert_units", args=args, result=res,
+                            answer=f"{num_text(temp)} °C is {fmt_num(res['result'])} °F.",
+                            includes=[fmt_num(res["result"])], novel=novel)
+            for _ in range(20):
+                ex = self.g.weather()
+                if ex["args"]["city"] != prev["args"]["city"]:
+                    break
+            tpl, novel = self.pick(FOLLOW_WEATHER)
+            return dict(ex, q=self.lead(tpl.format(c=ex["args"]["city"])), novel=novel)
+        if prev["tool"] == "calculator" and "result" in prev["result"]:
+            R = prev["result"]["result"]
+            if abs(R) > 1e7:
+                return None
+            op = r.choice(["+", "+", "-", "-", "*", "*", "/", "double", "half", "triple"])
+            lists = {p: FOLLOW_CALC[p][op] for p in ("train", "dev", "held")}
+            tpl, novel = self.pick(lists)
+            if op in FIXED_OPERAND:
+                sym, n = FIXED_OPERAND[op]
+            else:
+                sym = op
+                n = r.randint(2, 12) if op in "*/" or r.random() < 0.4 else r.randint(2, 999)
+            expr = f"{fmt_num(R)} {sym} {n}"
+            res = run_tool("calculator", {"expression": expr})
+            if "error" in res:
+                return None
+            return dict(q=self.lead(tpl.format(n=n)), tool="calculator", args={"expression": expr}, result=res,
+                        answer=f"{expr} = {fmt_num(res['result'])}.", includes=[fmt_num(res["result"])], novel=novel)
+        if prev["tool"] == "convert_units" and "result" in prev["result"]:
+            v, u1, u2 = prev["args"]["value"], prev["args"]["from"], prev["args"]["to"]
+            others = [u for u in UNITS if DIMENSION[u] == DIMENSION[u1] and u not in (u1, u2)]
+            if others and r.random() < 0.4:
+                u3 = r.choice(others)
+                tpl, novel = self.pick(FOLLOW_CONV_UNIT)
+                q = tpl.format(u3=r.choice(UNIT_WORDS[u3]))
+                args = {"value": v, "from": u1, "to": u3}
+            else:
+                if DIMENSION[u1] == "temperature":
+                    v2 = r.randint(-30, 120)
+                else:
+                    v2 = num_value(self.g.number())
+                if v2 == v:
+                    return None
+                tpl, novel = self.pick(FOLLOW_CONV_VALUE)
+                q = tpl.format(v=num_text(v2), u1=r.choice(UNIT_WORDS[u1]))
+                args = {"value": v2, "from": u1, "to": u2}
+            res = run_tool("convert_units", args)
+            a, b = args["from"], args["to"]
+            return dict(q=self.lead(q), tool="convert_units", args=args, result=res,
+                        answer=f"{num_text(args['value'])} {UNIT_DISPLAY.get(a, a)} is {fmt_num(res['result'])} {UNIT_DISPLAY.get(b, b)}.",
+                        includes=[fmt_num(res["result"])], novel=novel)
+        return None
+
+    def next_turn(self, prev):
+        r = self.r
+        if prev["tool"] is None:
+            if r.random() < 0.75:
+                return dict(self.g.sample(self.tool_kind()), kind="tool-after-chat")
+            oos = r.random() < 0.4
+            return dict(self.social(oos=oos), kind="out-of-scope" if oos else "social")
+        x = r.random()
+        if x < 0.32:
+            ex = self.follow_up(prev)
+            if ex is not None:
+                return dict(ex, kind="follow-up")
+            x = r.random()
+        if x < 0.45:
+            kind = TOOL_KIND[prev["tool"]]
+            return dict(self.g.sample(kind), kind="same-tool")
+        if x < 0.72:
+            return dict(self.g.sample(self.tool_kind(exclude=TOOL_KIND[prev["tool"]])), kind="tool-switch")
+        if x < 0.88:
+            return dict(self.social(), kind="social")
+        return dict(self.social(oos=True), kind="out-of-scope")
+
+    def conversation(self, n_turns):
+        r = self.r
+        first = "notool" if r.random() < self.mix["notool"] else self.tool_kind()
+        turns = [dict(self.g.sample(first), kind="first")]
+        while len(turns) < n_turns:
+            turns.append(self.next_turn(turns[-1]))
+        return turns
+
+
+def conversation_example(turns, text_history=False):
+    """A training example made of several turns (train_tiny_tool_model.py treats it like a single one):
+    text_history: earlier tool turns appear as the answer text only, as a chat page keeps them (no loss on them)."""
+    return dict(q="\n".join(t["q"] for t in turns), tool="multi", turns=turns, text_history=text_history,
+                kinds={TOOL_KIND.get(t["tool"], "notool") for t in turns})
+
+
+def turn_segments(ex, rng, target=True, collapsed=False):
+    if collapsed:  # as a chat page keeps a tool turn: the answer only, which the model did not write alone
+        return [("<|im_start|>user\n" + ex["q"] + "<|im_end|>\n<|im_start|>assistant\n", False),
+                (ex["answer"] + "<|im_end|>", False), ("\n", False)]
+    return conversation_segments(ex, rng) if target else [(s, False) for s, _ in conversation_segments(ex, rng)]
+
+
+def multi_segments(ex, rng):
+    segs = []
+    n = len(ex["turns"])
+    for i, t in enumerate(ex["turns"]):
+        collapsed = ex["text_history"] and i < n - 1 and t["tool"] is not None
+        segs += turn_segments(t, rng, collapsed=collapsed)
+    return segs
+
+
+def multiturn_case(i, turns, system=None, history="full"):
+    """One conversation of eval/heldout-multiturn.jsonl: every turn is scored, with the model's own earlier
+    replies in the history (history "full": as the tool loop leaves them; "text": user and answer text only)."""
+    out = {"id": f"conv-{i:03d}", "history": history, "turns": []}
+    if system is not None:
+        out["system"] = system
+    for t in turns:
+        c = heldout_case(0, t)
+        out["turns"].append({"user": t["q"], "kind": t["kind"], "expected": c["expected"], "novelPhrasing": t["novel"]})
+    return out
+
+
+def multiturn_cases(n, seed, part, base):
+    """n conversations of 2-5 turns; 20% with a system prompt of the part, 25% with text-only history."""
+    cg = ConvGen(base, part)
+    r = random.Random(seed + 1)
+    systems = {"held": SYSTEM_PROMPTS_HELD, "dev": SYSTEM_PROMPTS_DEV, "train": SYSTEM_PROMPTS_V8}[part]
+    cases = []
+    for i in range(n):
+        turns = cg.conversation(r.randint(2, 5))
+        system = r.choice(systems) if r.random() < 0.2 else None
+        cases.append(multiturn_case(i + 1, turns, system, "text" if r.random() < 0.25 else "full"))
+    return cases
+
+
+def heldout_multiturn_cases(n=160, seed=97531):
+    return multiturn_cases(n, seed, "held", Gen(seed, held=True))
+
+
+def dev_multiturn_cases(n=80, seed=8642):
+    return multiturn_cases(n, seed, "dev", DevGen(seed))
+
+
+def assert_no_heldout_multiturn():
+    """No held-out or dev follow-up frame, thanks message or system prompt is in a training list."""
+    def frames(d, part):
+        out = []
+        for v in d[part] if isinstance(d[part], list) else [f for fs in d[part].values() for f in fs]:
+            out.append(v)
+        return out
+    train, other = [], []
+    for d in (FOLLOW_WEATHER, FOLLOW_CALC, FOLLOW_CONV_VALUE, FOLLOW_CONV_UNIT, FOLLOW_TEMP, THANKS_MT):
+        train += frames(d, "train")
+        other += frames(d, "dev") + frames(d, "held")
+    train += SYSTEM_PROMPTS_V8 + SYSTEM_PROMPTS_V7 + LEADS + THANKS_TRAIN + THANKS_V2 + GREET_TRAIN + GREET_V2
+    other += SYSTEM_PROMPTS_DEV + SYSTEM_PROMPTS_HELD + THANKS_HELD + GREET_HELD + NOTOOL_DEV
+    norm = {s.lower().strip(" ?!.,") for s in other}
+    clash = [s for s in train if s.lower().strip(" ?!.,") in norm]
+    assert not clash, f"held-out or dev multi-turn frames in training lists: {clash}"
+
+
+# v9: more training-only wordings of follow-ups and thanks. The v8 model (dev set, step 1250) read a
+# follow-up in words it had not seen as a new request or as out of scope ("next, Dubai", "the result
+# times three"), mixed up words for + and - it had not seen, and answered an unseen thanks with a
+# tool call. More ways of saying the same things, none of them a dev or held-out frame (checked by
+# assert_no_heldout_multiturn; "then ..." openings, "on top", "fewer", "in half" and "tripled",
+# which held-out frames use, are left out).
+FOLLOW_V9 = {
+    "weather": ["try {c}", "let's try {c}", "how's {c}?", "how is {c}?", "and how's {c}?", "check {c} too",
+                "also check {c}", "and in {c} please",
+                "now for {c}", "what about {c} now?", "{c} please", "ok, {c}?", "and {c}, please", "one more: {c}",
+                "and for {c} too"],
+    "+": ["raise it by {n}", "plus another {n}", "add {n} more", "what's that plus {n}?",
+          "now plus {n}", "make it {n} more", "the answer plus {n}", "up it by {n}",
+          ],
+    "-": ["lower it by {n}", "reduce that by {n}", "take off {n}", "what's that minus {n}?", "minus another {n}", "make it {n} less", "the answer minus {n}", "knock off {n}", ],
+    "*": ["what's that times {n}?", "the answer times {n}", "and x {n}?", "that x {n}",
+          "times {n} please"],
+    "/": ["what's that divided by {n}?", "the answer divided by {n}", "and over {n}?",
+          "share that between {n}"],
+    "double": ["twice as much?", "multiply that by two", "times two?", "what's two times that?"],
+    "half": ["half of it", "divide that by two", "what is half of it?"],
+    "triple": ["times three?", "multiply that by three", "three times as much?"],
+    "value": ["and what about {v} {u1}?", "how about {v}?", "and {v} {u1} please", "now for {v} {u1}",
+              "try {v} {u1}", "what about {v} then?", "and for {v}?", "convert {v} too", ],
+    "unit": ["and into {u3}?", "now convert it to {u3}", "what about {u3}?", "{u3}?", "convert it to {u3} too", "and what's that in {u3}?"],
+    "temp": ["convert it to {u}", "in {u}?", "how many {u} is that?", "and how much in {u}?"],
+    "thanks": ["thanks, great", "great, thank you", "that's great", "wonderful, thanks", "super, thanks", "ok cool",
+               "good to know", "alright, thanks", "nice one", "brilliant", "excellent, thank you", "noted, thanks", "sounds good", "lovely, thanks", "ok great", "thank you very much", "fantastic"],
+}
+
+
+def apply_v9():
+    """Data v9: merges FOLLOW_V9 into the training parts of the follow-up lists (idempotent)."""
+    if getattr(apply_v9, "done", False):
+        return
+    apply_v9.done = True
+    FOLLOW_WEATHER["train"] += FOLLOW_V9["weather"]
+    for op in ("+", "-", "*", "/", "double", "half", "triple"):
+        FOLLOW_CALC["train"][op] += FOLLOW_V9[op]
+    FOLLOW_CONV_VALUE["train"] += FOLLOW_V9["value"]
+    FOLLOW_CONV_UNIT["train"] += FOLLOW_V9["unit"]
+    FOLLOW_TEMP["train"] += FOLLOW_V9["temp"]
+    THANKS_MT["train"] += FOLLOW_V9["thanks"]

@@ -34,12 +34,20 @@ def parse():
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--eval-seed", type=int, default=98765)
     p.add_argument("--train-examples", type=int, default=60000)
-    p.add_argument("--data-version", type=int, default=1, choices=[1, 2, 3, 4, 5, 6, 7],
+    p.add_argument("--data-version", type=int, default=1, choices=[1, 2, 3, 4, 5, 6, 7, 8, 9],
                    help="1: the v1 frames only; 2: v1 plus the training-only augmentation in tooldata.TrainGen; "
                         "3: v2 plus filler words around requests and more long numbers; 4: v3 plus more unknown "
                         "and made-up city names; 5: v4 plus varied unit orders (CONV_V5) and half of the weather requests "
                         "unknown names; 6: v5 plus weather requests in other words (WEATHER_V6); 7: v6 with a system prompt "
-                        "and tool list that vary from step to step (tooldata.tool_variant)")
+                        "and tool list that vary from step to step (tooldata.tool_variant); 8: v7 plus multi-turn conversations "
+                        "(tooldata.ConvGen, --multi-frac of the examples); 9: v8 with more "
+                        "training wordings of follow-ups and thanks (tooldata.FOLLOW_V9)")
+    p.add_argument("--multi-frac", type=float, default=0.5,
+                   help="data v8: the share of training examples that are conversations of 2-5 turns")
+    p.add_argument("--text-history-frac", type=float, default=0.25,
+                   help="data v8: the share of conversations whose earlier tool turns are kept as answer text only")
+    p.add_argument("--max-batch-tokens", type=int, default=0,
+                   help="cap batch x padded length (the batch shrinks for long conversations, at least 4); 0: no cap")
     p.add_argument("--mix", default=None,
                    help="data v5: the share of each kind of example, e.g. calc=0.1,convert=0.1,weather=0.7,notool=0.1 "
                         "(default calc=0.26,convert=0.28,weather=0.28,notool=0.18)")
@@ -91,14 +99,15 @@ def build_tokenizer(args, train_exs):
     rng = random.Random(args.seed + 1)
     corpus = [td.render_system(td.TOOLS)] * 20
     for ex in train_exs[:8000]:
-        corpus.append("".join(s for s, _ in td.conversation_segments(ex, rng)))
+        corpus.append("".join(s for s, _ in td.conversation_segments(ex, rng)))  # (v1-v7 data: single turns)
     n_merges = args.vocab_size - 256 - len(SPECIAL_TOKENS) - len(NONSPECIAL_ADDED)
     return ByteBPE.train(corpus, n_merges)
 
 
 def encode_example(tok, ex, rng):
     ids, tgt = [], []
-    for text, is_target in td.conversation_segments(ex, rng):
+    segs = td.multi_segments(ex, rng) if ex["tool"] == "multi" else td.conversation_segments(ex, rng)
+    for text, is_target in segs:
         t = tok.encode(text)
         ids += t
         tgt += [is_target] * len(t)
@@ -132,6 +141,17 @@ def main():
                        v6=args.data_version >= 6)
            if args.data_version >= 2 else td.Gen(args.seed))
     train_exs = [gen.sample() for _ in range(args.train_examples)]
+    if args.data_version >= 9:
+        td.apply_v9()
+    if args.data_version >= 8:
+        td.assert_no_heldout_multiturn()
+        cg = td.ConvGen(gen, "train")
+        crng = random.Random(args.seed + 5)
+        n_multi = round(args.train_examples * args.multi_frac)
+        for i in range(n_multi):  # replaces single exchanges, so the example count stays --train-examples
+            n_turns = crng.choices([2, 3, 4, 5], [0.35, 0.3, 0.25, 0.1])[0]  # shorter ones are cheaper to train
+            train_exs[i] = td.conversation_example(cg.conversation(n_turns),
+                                                   text_history=crng.random() < args.text_history_frac)
     train_queries = {ex["q"] for ex in train_exs}
 
     egen = td.Gen(args.eval_seed, held=True)
@@ -150,6 +170,11 @@ def main():
             case = td.heldout_case(i + 1, ex)
             case["seenInTraining"] = ex["q"] in train_queries
             f.write(json.dumps(case, ensure_ascii=False) + "\n")
+    mt_cases = td.heldout_multiturn_cases()
+    with open(os.path.join(out, "eval", "heldout-multiturn.jsonl"), "w", encoding="utf-8") as f:
+        for c in mt_cases:
+            f.write(json.dumps(c, ensure_ascii=False) + "\n")
+    print(f"multi-turn eval: {len(mt_cases)} conversations, {sum(len(c['turns']) for c in mt_cases)} turns", flush=True)
     print(f"eval cases: {len(cases)}, novel phrasing: {sum(c['novel'] for c in cases)}, "
           f"exact query seen in training: {sum(c['q'] in train_queries for c in cases)}", flush=True)
 
@@ -175,7 +200,7 @@ def main():
     # consistency: segment-wise encoding == whole-text encoding
     for ex in train_exs[:200]:
         r1 = random.Random(5)
-        segs = td.conversation_segments(ex, r1)
+        segs = td.multi_segments(ex, r1) if ex["tool"] == "multi" else td.conversation_segments(ex, r1)
         whole = tok.encode(prefix_text + "".join(s for s, _ in segs))
         r2 = random.Random(5)
         assert whole == prefix + encode_example(tok, ex, r2)[0]
@@ -210,8 +235,9 @@ def main():
         losses = []
         order = sorted(range(len(data)), key=lambda i: len(data[i][0]))  # length bucketing
         notool_idx = [i for i, ex in enumerate(train_exs) if ex["tool"] is None]
-        kind_of = [td.TOOL_KIND.get(ex["tool"], "notool") for ex in train_exs]
-        tool_idx = [i for i, k in enumerate(kind_of) if k != "notool"]
+        kind_of = [td.TOOL_KIND.get(ex["tool"], "notool") if ex["tool"] != "multi" else "multi" for ex in train_exs]
+        tool_idx = [i for i, k in enumerate(kind_of) if k not in ("notool", "multi")]
+        n_multi_seen = n_samples = 0
         vrng = random.Random(args.seed + 4)  # its own stream, so v1-v6 runs draw their batches as before
         variant_prefixes, missing_tool = {}, {}
         n_variant = 0
@@ -256,20 +282,31 @@ def main():
                 window = order[w0:w0 + 8 * args.batch]
                 picked = brng.sample(window, args.batch)
                 if args.data_version >= 7:
-                    system, tools, kinds = td.tool_variant(vrng)
+                    system, tools, kinds = td.tool_variant(
+                        vrng, td.SYSTEM_PROMPTS_V7 + td.SYSTEM_PROMPTS_V8 if args.data_version >= 8 else None)
                     if tools is not td.TOOLS or system is not None:
                         # requests the variant's tools serve, plain ones, and some for a tool it lacks
                         # (~i: example i answered without the tool)
-                        cand = [i if kind_of[i] in kinds else ~i for i in window
-                                if kind_of[i] in kinds or vrng.random() < 0.25]
+                        # a conversation goes with the variant when the variant serves all its tools
+                        cand = [i if (kind_of[i] in kinds or (kind_of[i] == "multi" and train_exs[i]["kinds"] <= kinds))
+                                else ~i for i in window
+                                if kind_of[i] in kinds or (kind_of[i] == "multi" and train_exs[i]["kinds"] <= kinds)
+                                or (kind_of[i] != "multi" and vrng.random() < 0.25)]
                         picked = vrng.sample(cand, args.batch) if len(cand) >= args.batch else (
                             cand + vrng.sample(notool_idx, args.batch - len(cand)))
                         variant = variant_prefix(system, tools)
                         n_variant += 1
             batch = [data[i] if i >= 0 else without_tool(~i) for i in picked]
             S = max(len(b[0]) for b in batch)
-            ids = torch.full((args.batch, S), eot, dtype=torch.long)
-            tgt = torch.full((args.batch, S), -100, dtype=torch.long)
+            if args.max_batch_tokens and S * len(batch) > args.max_batch_tokens:
+                batch.sort(key=lambda b: len(b[0]))
+                batch = batch[:max(4, args.max_batch_tokens // S)]
+                S = max(len(b[0]) for b in batch)
+            n_multi_seen += sum(1 for i in picked if i >= 0 and kind_of[i] == "multi")
+            B = len(batch)
+            n_samples += B
+            ids = torch.full((B, S), eot, dtype=torch.long)
+            tgt = torch.full((B, S), -100, dtype=torch.long)
             for i, (x, m) in enumerate(batch):
                 ids[i, :len(x)] = torch.tensor(x)
                 for j in range(len(x) - 1):
@@ -284,8 +321,8 @@ def main():
             if variant is not None and not use_short:
                 prefix_t, prefix_pos, prefix_mask, P = variant
             _, past = model(prefix_t, prefix_pos, prefix_mask)
-            past = [(k.expand(args.batch, -1, -1, -1), v.expand(args.batch, -1, -1, -1)) for k, v in past]
-            pos = (torch.arange(S) + P)[None].expand(args.batch, S)
+            past = [(k.expand(B, -1, -1, -1), v.expand(B, -1, -1, -1)) for k, v in past]
+            pos = (torch.arange(S) + P)[None].expand(B, S)
             mask = (torch.arange(P + S)[None, :] <= (torch.arange(S) + P)[:, None])[None, None]
             logits, _ = model(ids, pos, mask, past)
             loss = F.cross_entropy(logits.reshape(-1, vocab_size), tgt.reshape(-1), ignore_index=-100)
@@ -308,8 +345,9 @@ def main():
         torch.save(model.state_dict(), args.ckpt)
         train_info = {"train_wall_time_s": round(train_time, 1), "final_loss": round(losses[-1], 5),
                       "final_loss_mean_last_100": round(sum(losses[-100:]) / len(losses[-100:]), 5),
-                      "steps_completed": step, "samples_seen": step * args.batch, "short_prefix_steps": n_short,
-                      "no_tools_steps": n_no_tools, "tool_variant_steps": n_variant}
+                      "steps_completed": step, "samples_seen": n_samples, "short_prefix_steps": n_short,
+                      "no_tools_steps": n_no_tools, "tool_variant_steps": n_variant,
+                      "conversations_seen": n_multi_seen}
         P = len(prefix)
         args.steps_completed = step
         print(f"training done in {train_time:.0f}s, final loss {losses[-1]:.4f}", flush=True)

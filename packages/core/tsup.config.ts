@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'testing/index': 'src/testing/index.ts',
     'eval/index': 'src/eval/index.ts',
+    'schemas/index': 'src/schemas/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

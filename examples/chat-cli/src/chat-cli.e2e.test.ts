@@ -1,8 +1,8 @@
 /**
- * Drives the built CLI as a person would, in a real pseudo-terminal (tmux): pick a model, ask,
- * see the tool call and the answer, use the commands, stop a long reply with Ctrl-C and go on.
+ * Drives the built CLI as a person would, in a real pseudo-terminal (node-pty, screen kept by
+ * xterm's headless terminal): pick a model, ask, see the tool call and the answer, use the
+ * commands, stop a long reply with Ctrl-C and go on.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,36 +11,20 @@ import { tinyModelDir } from '@tinyllm/example-tools';
 import { createRegistry } from '@tinyllm/registry';
 import { createJsonFileStorage } from '@tinyllm/registry/json-file';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeOpenAIServer, startFakeOpenAIServer } from '@tinyllm/example-tools/testing';
+import {
+  type FakeOpenAIServer,
+  type TerminalSession,
+  startFakeOpenAIServer,
+  startTerminalSession,
+} from '@tinyllm/example-tools/testing';
 
 const cli = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 const workDir = mkdtempSync(join(tmpdir(), 'tinyllm-chat-cli-'));
-// A private tmux server, so the test never touches anyone's sessions.
-const socket = `tinyllm-chat-cli-${process.pid}`;
-const session = 'chat';
-
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
-}
-const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-500', '-t', session);
-const type = (text: string) => tmux('send-keys', '-t', session, '-l', text);
-const press = (...keys: string[]) => tmux('send-keys', '-t', session, ...keys);
-
-async function waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  let text = '';
-  while (Date.now() < deadline) {
-    try {
-      text = screen();
-    } catch {
-      // The pane is gone (the program exited); report what was seen last.
-      break;
-    }
-    if (pattern.test(text)) return text;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${pattern}; the screen was:\n${text}`);
-}
+let terminal: TerminalSession;
+const screen = () => terminal.screen();
+const type = (text: string) => terminal.type(text);
+const press = (...keys: string[]) => terminal.press(...keys);
+const waitFor = (pattern: RegExp, timeoutMs?: number) => terminal.waitFor(pattern, timeoutMs);
 
 async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -71,27 +55,15 @@ beforeAll(async () => {
     supportsFunctions: false,
   });
   await registry.close();
-  tmux(
-    'new-session',
-    '-d',
-    '-s',
-    session,
-    '-x',
-    '200',
-    '-y',
-    '50',
-    '-c',
-    workDir,
-    `${process.execPath} ${cli} --registry ${registryPath}`,
-  );
+  terminal = startTerminalSession(process.execPath, [cli, '--registry', registryPath], {
+    cwd: workDir,
+    columns: 200,
+    rows: 50,
+  });
 });
 
 afterAll(async () => {
-  try {
-    tmux('kill-server');
-  } catch {
-    // Already gone: the CLI exited and the server with it.
-  }
+  await terminal?.close();
   await server?.close();
   rmSync(workDir, { recursive: true, force: true });
 });
@@ -154,13 +126,6 @@ describe('tinyllm-chat in a terminal', () => {
     await waitFor(/conversation cleared\s+you> $/m);
     type('/exit');
     press('Enter');
-    await until(() => {
-      try {
-        tmux('has-session', '-t', session);
-        return false;
-      } catch {
-        return true;
-      }
-    }, 'the CLI exited');
+    expect(await terminal.exited).toBe(0);
   });
 });

@@ -115,16 +115,18 @@ function describeRecord(record: ModelRecord): string {
 }
 
 /** Builds and validates a LoRA SFT config that teaches Qwen3-0.6B the demo's tools. */
-export function buildTrainingConfig() {
-  const tools: ConfigToolDefinition[] = tinyTools.map((entry) => {
-    const definition = toToolDefinition(entry);
-    return {
-      type: 'function',
-      name: definition.name,
-      description: definition.description ?? '',
-      parameters: definition.parameters,
-    };
-  });
+export async function buildTrainingConfig() {
+  const tools: ConfigToolDefinition[] = await Promise.all(
+    tinyTools.map(async (entry) => {
+      const definition = await toToolDefinition(entry);
+      return {
+        type: 'function' as const,
+        name: definition.name,
+        description: definition.description ?? '',
+        parameters: definition.parameters,
+      };
+    }),
+  );
   // The template's batch of 4 × 2048 tokens needs ~24 GB; batch 1 × 1024 with 16 accumulation
   // steps keeps the effective batch and fits an 8 GB GPU.
   const builder = configBuilder('sft_toolbench')
@@ -219,7 +221,7 @@ export async function runDemo(
     );
 
     // 2. A training config from a template, validated, with its memory estimate.
-    const { config, validation, memory } = buildTrainingConfig();
+    const { config, validation, memory } = await buildTrainingConfig();
     const configPath = join(options.dataDir, 'training-config.json');
     writeFileSync(configPath, serializeConfig(config));
     await registry.configs.save({

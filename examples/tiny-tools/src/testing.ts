@@ -1,9 +1,18 @@
 /**
- * Test helper shared by the examples (`@tinyllm/example-tools/testing`): a local OpenAI-compatible server: it streams one word every 50 ms for a minute, so
- * a test can stop a reply halfway and check that the request was closed (generation stopped).
+ * Test helpers shared by the examples (`@tinyllm/example-tools/testing`): the browser of every
+ * end-to-end test (`launchBrowser`, see browser.ts), and a local OpenAI-compatible server: it
+ * streams one word every 50 ms for a minute, so a test can stop a reply halfway and check that
+ * the request was closed (generation stopped).
  */
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+
+export { browserArgs, launchBrowser } from './browser';
+export {
+  type TerminalSession,
+  type TerminalSessionOptions,
+  startTerminalSession,
+} from './terminal-session';
 
 export interface FakeRequest {
   body: { model?: string; messages?: Array<{ role: string; content: unknown }> };

@@ -42,9 +42,9 @@ describe('the tiny model tools', () => {
       result: 7.57,
       unit: 'l',
     });
-    expect(() =>
+    await expect(
       validateToolArguments(convert_units, { value: 1, from: 'parsec', to: 'km' }),
-    ).toThrow(/from/);
+    ).rejects.toThrow(/from/);
   });
 
   it('get_weather answers from the table', async () => {

@@ -17,7 +17,7 @@ import {
   TinyLLMError,
   createRouter,
   type Message,
-  chatRequestSchema,
+  parseChatRequest,
   streamTools,
   withHooks,
 } from '@tinyllm/core';
@@ -42,7 +42,7 @@ export interface ChatBody {
   messages: Message[];
 }
 
-/** Validates a chat body; messages are checked with core's request schema. */
+/** Validates a chat body; messages are checked by core's request validation. */
 export function parseChatBody(value: unknown): ChatBody | { error: string } {
   const body = (typeof value === 'object' && value !== null ? value : {}) as Record<
     string,
@@ -50,9 +50,11 @@ export function parseChatBody(value: unknown): ChatBody | { error: string } {
   >;
   if (typeof body.model !== 'string' || body.model === '')
     return { error: 'model: expected a name' };
-  const request = chatRequestSchema.safeParse({ messages: body.messages });
-  if (!request.success) return { error: request.error.message };
-  return { model: body.model, messages: request.data.messages };
+  try {
+    return { model: body.model, messages: parseChatRequest({ messages: body.messages }).messages };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
 }
 
 const maxBodyBytes = 1_000_000;

@@ -11,9 +11,13 @@ import { tinyModelDir, tinyTools } from '@tinyllm/example-tools';
 import { createModelManager } from '@tinyllm/providers/transformers';
 import { type Registry, createRegistry } from '@tinyllm/registry';
 import { createJsonFileStorage } from '@tinyllm/registry/json-file';
-import { type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeOpenAIServer, startFakeOpenAIServer } from '@tinyllm/example-tools/testing';
+import {
+  type FakeOpenAIServer,
+  launchBrowser,
+  startFakeOpenAIServer,
+} from '@tinyllm/example-tools/testing';
 import { createChatServer } from './server';
 
 const workDir = mkdtempSync(join(tmpdir(), 'tinyllm-web-chat-'));
@@ -21,7 +25,7 @@ const manager = createModelManager();
 let registry: Registry;
 let fake: FakeOpenAIServer;
 let server: Server;
-let browser: BrowserContext;
+let browser: Browser;
 let page: Page;
 let baseUrl: string;
 
@@ -47,20 +51,8 @@ beforeAll(async () => {
   server = createChatServer({ registry, manager, tools: tinyTools });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  // A fresh profile per run (Playwright takes it as launchPersistentContext's first argument).
-  browser = await chromium.launchPersistentContext(join(workDir, 'chromium-profile'), {
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  // Chromium from npm (@sparticuz/chromium), a fresh temporary profile per launch.
+  browser = await launchBrowser();
   page = await browser.newPage();
   await page.goto(baseUrl);
 });

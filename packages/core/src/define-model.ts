@@ -4,14 +4,13 @@
  * timings, and usage estimation when the provider reports none.
  */
 import { TinyLLMError, abortedError, toTinyLLMError } from './errors';
-import {
-  type ChatRequest,
-  type ChatResponse,
-  type FinishReason,
-  type InvalidToolCall,
-  type ToolCall,
-  type Usage,
-  chatRequestSchema,
+import type {
+  ChatRequest,
+  ChatResponse,
+  FinishReason,
+  InvalidToolCall,
+  ToolCall,
+  Usage,
 } from './messages';
 import type {
   CallOptions,
@@ -22,7 +21,7 @@ import type {
   ProviderStreamEvent,
 } from './model';
 import { type TokenCounter, estimatePromptTokens, estimatingTokenCounter } from './tokens';
-import { formatZodPath } from './zod-utils';
+import { checkChatRequest } from './validation/chat-request';
 
 /** What an adapter provides to {@link defineChatModel}. */
 export interface ChatModelSpec {
@@ -39,31 +38,28 @@ export interface ChatModelSpec {
   ): AsyncIterable<ProviderStreamEvent>;
   /** Counter used to estimate usage when the provider reports none. */
   tokenCounter?: TokenCounter;
-  /** Skip zod validation of requests (the router validates once for all attempts). */
+  /** Skip request validation (the router validates once for all attempts). */
   validateRequests?: boolean;
 }
 
-/** Validates a request, throwing `INVALID_REQUEST` that names the offending path. */
+/**
+ * Validates a request, throwing `INVALID_REQUEST` that names the offending path (and, for an
+ * unknown key, the key it was probably meant to be). Returns the request itself, unchanged.
+ */
 export function parseChatRequest(
   request: unknown,
   context: { provider?: string; modelId?: string } = {},
 ): ChatRequest {
-  const result = chatRequestSchema.safeParse(request);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const path = formatZodPath(issue.path);
+  const issues = checkChatRequest(request);
+  if (issues.length === 0) return request as ChatRequest;
+  const { path, message } = issues[0]!;
   throw new TinyLLMError({
     code: 'INVALID_REQUEST',
-    message: `Invalid chat request at ${path || '(root)'}: ${issue.message}`,
+    message: `Invalid chat request at ${path || '(root)'}: ${message}`,
     path,
     retryable: false,
     ...context,
-    details: {
-      issues: result.error.issues.map((entry) => ({
-        path: formatZodPath(entry.path),
-        message: entry.message,
-      })),
-    },
+    details: { issues },
   });
 }
 

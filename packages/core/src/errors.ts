@@ -9,6 +9,7 @@
 /** Every error code tinyllm throws. Codes are stable: they are part of the public API. */
 export const errorCodes = [
   'MODEL_NOT_FOUND',
+  'MODEL_LOAD_FAILED',
   'MODEL_LOADING',
   'RATE_LIMITED',
   'AUTH_FAILED',
@@ -27,6 +28,7 @@ export const errorCodes = [
   'CONFLICT',
   'NOT_FOUND',
   'MISSING_DEPENDENCY',
+  'OUTPUT_INVALID',
 ] as const;
 
 /** A stable error code. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { withHooks } from './hooks';
-import { type ModelHooks, type UsageEvent, usageEventSchema } from './hooks-types';
+import type { ModelHooks, UsageEvent } from './hooks-types';
+import { usageEventSchema } from './schemas/usage-event';
 import type { ChatRequest } from './messages';
 import { createScriptedModel } from './testing/index';
 

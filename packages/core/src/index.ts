@@ -23,6 +23,7 @@ export {
   type JsonSchema,
   type JsonValue,
   type Message,
+  type ResponseFormat,
   type SamplingOptions,
   type SystemMessage,
   type Timings,
@@ -32,33 +33,15 @@ export {
   type ToolMessage,
   type Usage,
   type UserMessage,
-  assistantMessageSchema,
-  chatRequestSchema,
-  chatResponseSchema,
-  finishReasonSchema,
-  invalidToolCallSchema,
-  jsonSchemaSchema,
-  messageSchema,
   responseToMessage,
-  samplingOptionsSchema,
-  systemMessageSchema,
-  timingsSchema,
-  toolCallSchema,
-  toolChoiceSchema,
-  toolDefinitionSchema,
-  toolMessageSchema,
-  usageSchema,
-  userMessageSchema,
 } from './messages';
-export {
-  type CallOptions,
-  type ChatModel,
-  type ChatStream,
-  type ChatStreamEvent,
-  type ModelCapabilities,
-  type ProviderStreamEvent,
-  chatStreamEventSchema,
-  modelCapabilitiesSchema,
+export type {
+  CallOptions,
+  ChatModel,
+  ChatStream,
+  ChatStreamEvent,
+  ModelCapabilities,
+  ProviderStreamEvent,
 } from './model';
 export {
   type ChatModelSpec,
@@ -71,7 +54,6 @@ export {
   type Tool,
   type ToolExecutionContext,
   type ToolOptions,
-  jsonSchemaToZod,
   tool,
   toToolDefinition,
   validateToolArguments,
@@ -82,20 +64,19 @@ export {
   estimateTokens,
   estimatingTokenCounter,
 } from './tokens';
+export type { FirstTokenEvent, ModelHooks, RequestStartEvent, UsageEvent } from './hooks-types';
+export { type ModelSettings, type ProviderId, providerIds } from './model-settings';
 export {
-  type FirstTokenEvent,
-  type ModelHooks,
-  type RequestStartEvent,
-  type UsageEvent,
-  usageEventSchema,
-} from './hooks-types';
-export {
-  type ModelSettings,
-  type ProviderId,
-  modelSettingsSchema,
-  providerIdSchema,
-  providerIds,
-} from './model-settings';
+  type InferSchema,
+  type JsonSchemaInput,
+  type JsonSchemaOptions,
+  type SchemaInput,
+  type SchemaIssue,
+  type StandardSchemaV1,
+  jsonSchema,
+  toJsonSchema,
+  validateWithSchema,
+} from './any-schema';
 export {
   type ToolLoopEvent,
   type ToolLoopOptions,
@@ -127,9 +108,20 @@ export {
   createRouter,
   defaultFallbackCodes,
 } from './router/router';
+export type { ModelResolver } from './router/model-resolver';
 export {
   type RetryOptions,
   type SleepFunction,
   computeRetryDelay,
   defaultRetryOptions,
 } from './router/backoff';
+export {
+  type DeepPartial,
+  type GenerateObjectOptions,
+  type GenerateObjectResult,
+  type ObjectOptions,
+  type StreamObjectResult,
+  extractJsonText,
+  generateObject,
+  streamObject,
+} from './structured';

@@ -1,47 +1,10 @@
 /**
  * The model contract: what every provider implements and every app calls.
  */
-import { z } from 'zod';
-import {
-  type ChatRequest,
-  type ChatResponse,
-  finishReasonSchema,
-  invalidToolCallSchema,
-  timingsSchema,
-  toolCallSchema,
-  usageSchema,
-} from './messages';
+import type { ChatRequest, ChatResponse } from './messages';
+import type { ChatStreamEvent, ModelCapabilities } from './schemas/model';
 
-/** What a model can do. */
-export const modelCapabilitiesSchema = z.object({
-  /** Tokens arrive as they are generated (otherwise `stream()` yields one final chunk). */
-  streaming: z.boolean(),
-  /** The model was trained to call tools. */
-  tools: z.boolean(),
-  /** Maximum prompt + output tokens, when known. */
-  contextLength: z.number().int().positive().optional(),
-  /** The model emits reasoning (e.g. `<think>` blocks). */
-  reasoning: z.boolean().optional(),
-});
-export type ModelCapabilities = z.infer<typeof modelCapabilitiesSchema>;
-
-/** One event of a chat stream, as the app sees it. */
-export const chatStreamEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('text-delta'), text: z.string() }),
-  z.object({ type: z.literal('reasoning-delta'), text: z.string() }),
-  z.object({ type: z.literal('tool-call'), toolCall: toolCallSchema }),
-  /** The model emitted a tool call that could not be parsed; the raw text is kept. */
-  z.object({ type: z.literal('tool-call-error'), invalidToolCall: invalidToolCallSchema }),
-  z.object({ type: z.literal('usage'), usage: usageSchema }),
-  /** Always the last event of a successful stream. */
-  z.object({
-    type: z.literal('finish'),
-    finishReason: finishReasonSchema,
-    usage: usageSchema,
-    timings: timingsSchema,
-  }),
-]);
-export type ChatStreamEvent = z.infer<typeof chatStreamEventSchema>;
+export type { ChatStreamEvent, ModelCapabilities } from './schemas/model';
 
 /** Events a provider adapter yields: like {@link ChatStreamEvent}, but `finish` needs only a reason. */
 export type ProviderStreamEvent =

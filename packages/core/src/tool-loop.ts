@@ -108,7 +108,7 @@ async function executeToolCall(
   }
   let args: unknown;
   try {
-    args = validateToolArguments(definition as Tool<unknown, unknown>, toolCall.arguments);
+    args = await validateToolArguments(definition as Tool<unknown, unknown>, toolCall.arguments);
   } catch (error) {
     return fail(toTinyLLMError(error, { code: 'INVALID_TOOL_ARGUMENTS' }));
   }
@@ -188,7 +188,9 @@ export async function* streamTools(
   const messages: Message[] = [...request.messages];
   const steps: ToolLoopStep[] = [];
   let usage: Usage = { inputTokens: 0, outputTokens: 0, totalTokens: 0, estimated: false };
-  const definitions = request.tools ?? [...tools.values()].map((entry) => toToolDefinition(entry));
+  const definitions =
+    request.tools ??
+    (await Promise.all([...tools.values()].map((entry) => toToolDefinition(entry))));
 
   for (let step = 1; ; step++) {
     throwIfAborted(signal);

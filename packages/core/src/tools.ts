@@ -1,12 +1,15 @@
 /**
  * Tools: definitions the model sees, plus the implementation the tool loop runs. Parameters
- * are a zod schema (converted to JSON Schema for the model) or a JSON Schema (converted to a
- * zod validator), so arguments are always validated before a tool runs.
+ * are a schema from any library (zod 4 or 3, valibot, arktype, any Standard Schema) or a JSON
+ * Schema (`jsonSchema()` or a plain object). They are converted to JSON Schema for the model
+ * and arguments are validated with the same schema before a tool runs. Converters and
+ * validators load on first use, so defining tools costs nothing at import time.
  */
-import { z } from 'zod';
+import { toJsonSchema } from './any-schema/to-json-schema';
+import type { InferSchema, SchemaInput } from './any-schema/types';
+import { validateWithSchema } from './any-schema/validate';
 import { TinyLLMError } from './errors';
-import type { JsonSchema, ToolDefinition } from './messages';
-import { formatZodPath } from './zod-utils';
+import type { ToolDefinition } from './messages';
 
 /** Context passed to a tool's `execute`. */
 export interface ToolExecutionContext {
@@ -20,10 +23,8 @@ export interface ToolExecutionContext {
 export interface Tool<Args = Record<string, unknown>, Result = unknown> {
   readonly name: string;
   readonly description?: string;
-  /** JSON Schema sent to the model. */
-  readonly parameters: JsonSchema;
-  /** Validator for arguments coming back from the model. */
-  readonly argumentsSchema: z.ZodType<Args>;
+  /** The arguments schema as given (see {@link SchemaInput}). */
+  readonly parameters: SchemaInput<Args>;
   /** Runs the tool. Its result is sent back to the model (strings as they are, other values as JSON). */
   readonly execute?: (args: Args, context: ToolExecutionContext) => Result | Promise<Result>;
 }
@@ -36,19 +37,12 @@ export interface Tool<Args = Record<string, unknown>, Result = unknown> {
 export type AnyTool = Tool<any, any>;
 
 /** Options of {@link tool}. */
-export interface ToolOptions<Schema extends z.ZodType | JsonSchema, Result> {
+export interface ToolOptions<Schema extends SchemaInput, Result> {
   name: string;
   description?: string;
-  /** A zod object schema, or a JSON Schema object. */
+  /** zod 4 or 3, valibot, arktype or any Standard Schema, `jsonSchema(…)`, or a JSON Schema object. */
   parameters: Schema;
-  execute?: (
-    args: Schema extends z.ZodType ? z.output<Schema> : Record<string, unknown>,
-    context: ToolExecutionContext,
-  ) => Result | Promise<Result>;
-}
-
-function isZodSchema(value: unknown): value is z.ZodType {
-  return typeof value === 'object' && value !== null && '_zod' in value;
+  execute?: (args: InferSchema<Schema>, context: ToolExecutionContext) => Result | Promise<Result>;
 }
 
 /**
@@ -59,81 +53,74 @@ function isZodSchema(value: unknown): value is z.ZodType {
  * const weather = tool({
  *   name: 'get_weather',
  *   description: 'Current weather in a city',
- *   parameters: z.object({ city: z.string() }),
+ *   parameters: z.object({ city: z.string() }), // or valibot, arktype, jsonSchema(…)
  *   execute: async ({ city }) => ({ city, temperatureC: 21 }),
  * });
  * ```
  */
-export function tool<Schema extends z.ZodType | JsonSchema, Result = unknown>(
+export function tool<Schema extends SchemaInput, Result = unknown>(
   options: ToolOptions<Schema, Result>,
-): Tool<Schema extends z.ZodType ? z.output<Schema> : Record<string, unknown>, Result> {
-  type Args = Schema extends z.ZodType ? z.output<Schema> : Record<string, unknown>;
+): Tool<InferSchema<Schema>, Result> {
   const { name, description, parameters, execute } = options;
-  let jsonSchema: JsonSchema;
-  let argumentsSchema: z.ZodType;
-  if (isZodSchema(parameters)) {
-    argumentsSchema = parameters;
-    // `io: 'input'` describes what the model must send (defaults are optional for it).
-    const { $schema: _ignored, ...rest } = z.toJSONSchema(parameters, {
-      io: 'input',
-      unrepresentable: 'any',
-    }) as Record<string, unknown>;
-    jsonSchema = rest;
-  } else {
-    jsonSchema = parameters as JsonSchema;
-    argumentsSchema = jsonSchemaToZod(jsonSchema, name);
+  // arktype's schemas are functions; everything else is a non-array object.
+  const isSchema =
+    (typeof parameters === 'function' && '~standard' in parameters) ||
+    (typeof parameters === 'object' && parameters !== null && !Array.isArray(parameters));
+  if (!isSchema) {
+    throw new TinyLLMError({
+      code: 'INVALID_REQUEST',
+      message: `Tool "${name}" needs parameters: a schema (zod, valibot, arktype, …) or a JSON Schema object.`,
+      path: 'parameters',
+      retryable: false,
+    });
   }
   return {
     name,
     ...(description === undefined ? {} : { description }),
-    parameters: jsonSchema,
-    argumentsSchema: argumentsSchema as z.ZodType<Args>,
+    parameters: parameters as SchemaInput<InferSchema<Schema>>,
     ...(execute ? { execute } : {}),
   };
 }
 
-/** Converts a JSON Schema to a zod validator, with a typed error for schemas zod cannot read. */
-export function jsonSchemaToZod(schema: JsonSchema, toolName?: string): z.ZodType {
+/** The definition sent to the model (its parameters converted to JSON Schema). */
+export async function toToolDefinition(value: AnyTool): Promise<ToolDefinition> {
+  let parameters: ToolDefinition['parameters'];
   try {
-    return z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+    parameters = await toJsonSchema(value.parameters);
   } catch (error) {
+    if (TinyLLMError.isInstance(error) && error.code === 'MISSING_DEPENDENCY') throw error;
     throw new TinyLLMError({
       code: 'INVALID_REQUEST',
-      message: `Tool${toolName ? ` "${toolName}"` : ''} has a JSON Schema that cannot be used for validation: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
+      message: `Tool "${value.name}" has parameters that cannot be converted to JSON Schema: ${error instanceof Error ? error.message : String(error)}`,
       path: 'parameters',
+      retryable: false,
+      details: { tool: value.name },
       cause: error,
     });
   }
-}
-
-/** The definition sent to the model. */
-export function toToolDefinition(value: AnyTool): ToolDefinition {
   return {
     name: value.name,
     ...(value.description === undefined ? {} : { description: value.description }),
-    parameters: value.parameters,
+    parameters,
   };
 }
 
 /**
- * Validates a model's arguments for a tool. Throws `INVALID_TOOL_ARGUMENTS` naming the path
- * of the first problem, and listing every problem in `details.issues`.
+ * Validates a model's arguments for a tool. Rejects with `INVALID_TOOL_ARGUMENTS` naming the
+ * path of the first problem, and listing every problem in `details.issues`.
  */
-export function validateToolArguments<Args>(value: Tool<Args, unknown>, args: unknown): Args {
-  const result = value.argumentsSchema.safeParse(args);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((issue) => ({
-    path: formatZodPath(issue.path),
-    message: issue.message,
-  }));
-  const first = issues[0]!;
+export async function validateToolArguments<Args>(
+  value: Tool<Args, unknown>,
+  args: unknown,
+): Promise<Args> {
+  const result = await validateWithSchema(value.parameters, args);
+  if (!result.issues) return result.value;
+  const first = result.issues[0] ?? { path: '', message: 'invalid' };
   throw new TinyLLMError({
     code: 'INVALID_TOOL_ARGUMENTS',
     message: `Invalid arguments for tool "${value.name}" at ${first.path || '(root)'}: ${first.message}`,
     path: first.path,
     retryable: false,
-    details: { tool: value.name, issues },
+    details: { tool: value.name, issues: result.issues },
   });
 }

@@ -9,9 +9,9 @@ import {
   type ErrorCode,
   type ModelSettings,
   TinyLLMError,
-  modelSettingsSchema,
   toTinyLLMError,
 } from '@tinyllm/core';
+import { modelSettingsSchema } from '@tinyllm/core/schemas';
 
 /** What {@link createModelFromSettings} accepts on top of the settings (not serializable parts). */
 export interface ModelSettingsOverrides extends Partial<ModelSettings> {

@@ -5,15 +5,29 @@
  * @packageDocumentation
  */
 export {
+  type AliasesApi,
   type ConfigValidationResult,
+  type ConfigsApi,
   type HubImportOptions,
   type ImportResult,
   type ModelLineage,
+  type ModelUsageSeries,
+  type ModelsApi,
   type Registry,
   type RegistrySettings,
+  type UsageApi,
+  type UsageSeries,
   createRegistry,
 } from './registry';
+export { parseAliasReference } from './api/aliases';
 export {
+  type ModelResolverOptions,
+  type ResolverSource,
+  createModelResolver,
+} from './model-resolver';
+export {
+  type AliasHistoryEntry,
+  type AliasRecord,
   type EncryptedSecret,
   type HubSource,
   type ModelQuery,
@@ -29,10 +43,16 @@ export {
   type UpdateModelInput,
   type UsageQuery,
   type UsageRecord,
+  type UsagePoint,
+  type UsageSeriesQuery,
+  type UsageSeriesQueryInput,
   type UsageStats,
+  aliasHistoryLimit,
+  aliasRecordSchema,
   configIssueSchema,
   encryptedSecretSchema,
   hubSourceSchema,
+  isStorableText,
   limits,
   loraConfigSchema,
   modelQuerySchema,
@@ -43,9 +63,12 @@ export {
   saveConfigInputSchema,
   savedConfigSchema,
   storedModelSchema,
+  storedProvenanceSchema,
   updateModelInputSchema,
   usageQuerySchema,
+  usageEventInputSchema,
   usageRecordSchema,
+  usageSeriesQuerySchema,
 } from './records';
 export { type RegistryFile, parseRegistryFile, registryFileSchema } from './registry-file';
 export {
@@ -63,6 +86,9 @@ export {
 export {
   type ConnectionTestResult,
   type CreateModel,
+  type RecordModelOptions,
+  type RecordSource,
+  type RevealKey,
   createModelFromRecord,
   recordToSettings,
   testRecordConnection,
@@ -76,4 +102,10 @@ export {
   hubModelInfoSchema,
 } from './hub-import';
 export { type MemoryStorageSettings, createMemoryStorage } from './storage/memory/index';
-export type { ConfigQuery, OwnerScope, StorageAdapter } from './storage/types';
+export type {
+  AliasQuery,
+  ConfigQuery,
+  OwnerScope,
+  StorageAdapter,
+  UsageOwner,
+} from './storage/types';

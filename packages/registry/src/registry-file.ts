@@ -5,7 +5,7 @@
 import { TinyLLMError } from '@tinyllm/core';
 import { z } from 'zod';
 import { validationError } from './errors';
-import { savedConfigSchema, storedModelSchema } from './records';
+import { aliasRecordSchema, savedConfigSchema, storedModelSchema } from './records';
 
 /** Schema of a `registry.json` file. */
 export const registryFileSchema = z.object({
@@ -13,6 +13,8 @@ export const registryFileSchema = z.object({
   version: z.literal(1),
   models: z.array(storedModelSchema),
   configs: z.array(savedConfigSchema),
+  /** Aliases (`name@production`); absent in files written before aliases existed. */
+  aliases: z.array(aliasRecordSchema).default([]),
 });
 export type RegistryFile = z.infer<typeof registryFileSchema>;
 

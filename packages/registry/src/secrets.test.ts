@@ -81,6 +81,7 @@ describe('API key encryption', () => {
     const created = await registry.models.register({
       name: 'x',
       provider: 'openai-compatible',
+      baseUrl: 'http://127.0.0.1:8000/v1',
       modelId: 'm',
       apiKey: secret,
     });
@@ -139,5 +140,34 @@ describe('API key encryption', () => {
       code: 'AUTH_FAILED',
       details: { keyId: 'new' },
     });
+  });
+
+  it('matches keys by their bytes: values written with encryptionKey rotate under named keys', async () => {
+    // Before: records written with `encryptionKey: K1` carry a derived key id, so rotating with
+    // `keys: [{ id: 'new', key: K2 }, { id: 'old', key: K1 }]` failed with AUTH_FAILED.
+    const storage = createMemoryStorage();
+    const plain = createRegistry({ storage, encryptionKey: keyA, validateConfig: noValidation });
+    await plain.models.register({ name: 'a', provider: 'ollama', modelId: 'm', apiKey: 'key-a' });
+    const named = createRegistry({
+      storage,
+      keys: [
+        { id: 'new', key: keyB },
+        { id: 'old', key: keyA },
+      ],
+      validateConfig: noValidation,
+    });
+    expect(await named.models.reveal('a')).toBe('key-a');
+    expect(await named.rotateKey()).toEqual({ rotated: 1 });
+    expect((await named.models.get('a')).apiKeyId).toBe('new');
+    // And the other way: a value written under a named key opens with the key given bare.
+    const bare = createRegistry({ storage, encryptionKey: keyB, validateConfig: noValidation });
+    expect(await bare.models.reveal('a')).toBe('key-a');
+    // A key with the right id but other bytes still fails, typed.
+    const wrong = createRegistry({
+      storage,
+      keys: [{ id: 'new', key: keyA }],
+      validateConfig: noValidation,
+    });
+    await expect(wrong.models.reveal('a')).rejects.toMatchObject({ code: 'AUTH_FAILED' });
   });
 });

@@ -21,6 +21,10 @@ export const encryptionKeyEnvironmentVariable = 'TINYLLM_REGISTRY_KEY';
 interface ResolvedKey {
   id: string;
   key: Buffer;
+  /** The id the key gets when none is given (`k-` + 8 hex chars of its SHA-256). */
+  derivedId: string;
+  /** 16 hex chars of the key's SHA-256: identifies the bytes whatever id they are given. */
+  fingerprint: string;
 }
 
 function decodeKey(key: string | Uint8Array): Buffer {
@@ -41,8 +45,9 @@ export function resolveKeys(keys: ReadonlyArray<EncryptionKey>): ResolvedKey[] {
         path: `keys[${index}]`,
       });
     }
-    const id = entry.id ?? `k-${createHash('sha256').update(key).digest('hex').slice(0, 8)}`;
-    return { id, key };
+    const digest = createHash('sha256').update(key).digest('hex');
+    const derivedId = `k-${digest.slice(0, 8)}`;
+    return { id: entry.id ?? derivedId, key, derivedId, fingerprint: digest.slice(0, 16) };
   });
 }
 
@@ -64,6 +69,12 @@ export class SecretBox {
     return this.keys[0]?.id;
   }
 
+  /** Whether `secret` is already encrypted under the primary key with its current id. */
+  isPrimary(secret: EncryptedSecret): boolean {
+    const primary = this.keys[0];
+    return primary !== undefined && secret.keyId === primary.id;
+  }
+
   encrypt(plaintext: string, recordId: string): EncryptedSecret {
     const primary = this.keys[0];
     if (primary === undefined) {
@@ -80,6 +91,7 @@ export class SecretBox {
     return {
       algorithm: 'aes-256-gcm',
       keyId: primary.id,
+      fingerprint: primary.fingerprint,
       iv: iv.toString('base64'),
       tag: cipher.getAuthTag().toString('base64'),
       ciphertext: ciphertext.toString('base64'),
@@ -87,7 +99,15 @@ export class SecretBox {
   }
 
   decrypt(secret: EncryptedSecret, recordId: string): string {
-    const entry = this.keys.find((candidate) => candidate.id === secret.keyId);
+    // Keys are matched by their bytes too, not only by the id they were given: a value written
+    // with `encryptionKey: K1` (derived id) opens under `keys: [{ id: 'old', key: K1 }]`.
+    const entry =
+      this.keys.find((candidate) => candidate.id === secret.keyId) ??
+      this.keys.find(
+        (candidate) =>
+          candidate.derivedId === secret.keyId ||
+          (secret.fingerprint !== undefined && candidate.fingerprint === secret.fingerprint),
+      );
     if (entry === undefined) {
       throw new TinyLLMError({
         code: 'AUTH_FAILED',

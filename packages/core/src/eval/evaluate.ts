@@ -5,11 +5,11 @@
  */
 import { z } from 'zod';
 import { TinyLLMError } from '../errors';
-import { messageSchema } from '../messages';
+import { messageSchema } from '../schemas/messages';
 import type { ChatModel } from '../model';
 import { runTools, type ToolLoopResult } from '../tool-loop';
 import type { AnyTool } from '../tools';
-import { evaluateArithmetic } from './arithmetic';
+import { percentile, scoreTurn } from './score';
 
 /** How an expected argument is compared with the model's. */
 export const argumentMatchSchema = z.enum(['exact', 'case-insensitive', 'numeric', 'numeric-eval']);
@@ -79,42 +79,6 @@ export interface EvaluateToolUseOptions {
   onCase?: (result: ToolUseCaseResult, index: number, total: number) => void;
 }
 
-function percentile(sorted: number[], fraction: number): number {
-  if (sorted.length === 0) return 0;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil(fraction * sorted.length) - 1));
-  return sorted[index]!;
-}
-
-function argumentMatches(expected: unknown, actual: unknown, match: ArgumentMatch): boolean {
-  switch (match) {
-    case 'case-insensitive':
-      return (
-        typeof expected === 'string' &&
-        typeof actual === 'string' &&
-        expected.trim().toLowerCase() === actual.trim().toLowerCase()
-      );
-    case 'numeric': {
-      const a = Number(expected);
-      const b = Number(actual);
-      return (
-        Number.isFinite(a) &&
-        Number.isFinite(b) &&
-        Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a))
-      );
-    }
-    case 'numeric-eval': {
-      const a = typeof expected === 'number' ? expected : evaluateArithmetic(String(expected));
-      const b = typeof actual === 'number' ? actual : evaluateArithmetic(String(actual));
-      return (
-        a !== undefined && b !== undefined && Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a))
-      );
-    }
-    default:
-      if (typeof expected === 'number') return argumentMatches(expected, actual, 'numeric');
-      return JSON.stringify(expected) === JSON.stringify(actual);
-  }
-}
-
 /**
  * Runs every case through the tool loop and scores it.
  *
@@ -162,33 +126,11 @@ export async function evaluateToolUse(
       generatedTokens += usage.outputTokens;
       generationMs += timings.totalMs;
     }
-    const firstCall = loop?.steps[0]?.response.toolCalls[0];
-    const expected = testCase.expected;
-    const calledTool = firstCall?.name ?? null;
-    const toolCorrect = calledTool === expected.tool;
-    const argumentsCorrect =
-      toolCorrect &&
-      expected.tool !== null &&
-      Object.entries(expected.arguments ?? {}).every(([key, value]) =>
-        argumentMatches(value, firstCall?.arguments[key], expected.match?.[key] ?? 'exact'),
-      );
-    const answer = loop?.stoppedBy === 'answer' ? loop.text.trim() : '';
-    const includes = expected.answerIncludes ?? [];
-    const answerCorrect =
-      includes.length === 0
-        ? expected.tool === null
-          ? answer.length > 0 && toolCorrect
-          : undefined
-        : includes.every((part) => answer.toLowerCase().includes(part.toLowerCase()));
+    const score = scoreTurn(testCase.expected, loop);
     const result: ToolUseCaseResult = {
       id: testCase.id,
-      expectedTool: expected.tool,
-      calledTool,
-      ...(firstCall ? { calledArguments: firstCall.arguments } : {}),
-      toolCorrect,
-      argumentsCorrect,
-      answerCorrect,
-      answer,
+      expectedTool: testCase.expected.tool,
+      ...score,
       latencyMs,
       outputTokens: loop?.usage.outputTokens ?? 0,
       ...(failure ? { error: { code: failure.code, message: failure.message } } : {}),

@@ -5,6 +5,18 @@
  */
 export { evaluateArithmetic } from './arithmetic';
 export {
+  type ConversationCase,
+  type ConversationMetrics,
+  type ConversationTurnResult,
+  type EvaluateConversationsOptions,
+  type TurnKindMetrics,
+  conversationCaseSchema,
+  conversationTurnSchema,
+  evaluateConversations,
+  formatConversationMetrics,
+  parseConversationCases,
+} from './conversation';
+export {
   type ArgumentMatch,
   type EvaluateToolUseOptions,
   type ToolUseCase,

@@ -22,6 +22,7 @@ import {
   defaultRetryOptions,
   sleep as defaultSleep,
 } from './backoff';
+import { type ModelResolver, resolveWithResolver } from './model-resolver';
 
 /** A model, or a factory that creates it on first use (called once; a failure is not cached). */
 export type ModelSource = ChatModel | (() => ChatModel | Promise<ChatModel>);
@@ -38,6 +39,7 @@ export type ModelSource = ChatModel | (() => ChatModel | Promise<ChatModel>);
  */
 export const defaultFallbackCodes: readonly ErrorCode[] = Object.freeze([
   'MODEL_NOT_FOUND',
+  'MODEL_LOAD_FAILED',
   'MODEL_LOADING',
   'RATE_LIMITED',
   'TIMEOUT',
@@ -94,6 +96,11 @@ export interface RouterAttempt {
 export interface RouterOptions {
   /** Models by name: instances, or factories resolved once, on first use. */
   models: Record<string, ModelSource>;
+  /**
+   * Looks up, on every request, a name `models` does not hold (e.g. a registry's
+   * `name@production`, so a promotion applies without a restart). Fallbacks may name such models.
+   */
+  resolveModel?: ModelResolver;
   /** Fallback chains by model name, tried in order. A call can pass its own. */
   fallbacks?: Record<string, readonly string[]>;
   /** Retry settings; see {@link RetryOptions} for the defaults. */
@@ -267,7 +274,7 @@ export function createRouter(options: RouterOptions): Router {
 
   for (const [name, chain] of Object.entries(options.fallbacks ?? {})) {
     for (const fallback of chain) {
-      if (!sources.has(fallback))
+      if (!sources.has(fallback) && options.resolveModel === undefined)
         throw new TinyLLMError({
           code: 'INVALID_CONFIG',
           message: `Router fallback "${fallback}" of "${name}" is not a configured model (known: ${names.join(', ')}).`,
@@ -282,6 +289,8 @@ export function createRouter(options: RouterOptions): Router {
     const inFlight = pending.get(name);
     if (inFlight) return inFlight;
     const source = sources.get(name);
+    if (source === undefined && options.resolveModel !== undefined)
+      return resolveWithResolver(options.resolveModel, name);
     if (source === undefined)
       return Promise.reject(
         new TinyLLMError({
@@ -545,62 +554,80 @@ export function createRouter(options: RouterOptions): Router {
         }
       });
 
-    // A hand-written iterator rather than an async generator: after the first event it adds
-    // one `then` per event, which keeps the router cheap on long streams.
+    // After the first event the router hands each `next()` straight to the model's iterator: no
+    // promise or callback of its own per event, which is what the router cost under load. How
+    // the stream ended is observed once, through the model stream's `finalResponse()`. Timeouts
+    // need no per-event race either: the attempt's signal aborts the model stream, which ends
+    // with the attempt's TIMEOUT error (its abort reason).
     const iterate = (): AsyncIterator<ChatStreamEvent> => {
       let open: OpenStream | undefined;
       const finish = (): void => {
         open?.attempt.dispose();
         resolveDone();
       };
+      const errorOf = (thrown: unknown): TinyLLMError => {
+        if (signal?.aborted) return abortedError(signal);
+        if (open?.attempt.timedOut && !TinyLLMError.hasCode(thrown, 'TIMEOUT'))
+          return timeoutError(options.timeoutMs ?? 0, open.context);
+        return toTinyLLMError(thrown, { code: 'GENERATION_FAILED', ...open?.context });
+      };
       const fail = (thrown: unknown): never => {
         if (settled) throw thrown;
-        let error: TinyLLMError;
-        if (signal?.aborted) error = abortedError(signal);
-        else if (open?.attempt.timedOut && !TinyLLMError.hasCode(thrown, 'TIMEOUT'))
-          error = timeoutError(options.timeoutMs ?? 0, open.context);
-        else error = toTinyLLMError(thrown, { code: 'GENERATION_FAILED', ...open?.context });
-        // A failure after the first event still counts against the model's cooldown.
-        if (open && !signal?.aborted) recordStreamFailure(open.modelName, error);
+        const error = errorOf(thrown);
         settled = { error };
         finish();
         throw error;
       };
-      const onStep = (
-        step: IteratorResult<ChatStreamEvent>,
-      ): IteratorResult<ChatStreamEvent> | Promise<IteratorResult<ChatStreamEvent>> => {
-        if (!step.done) return step;
-        return open!.stream.finalResponse().then((response) => {
-          settled = { response };
-          finish();
-          return step;
-        }, fail);
+      const watch = (value: OpenStream): void => {
+        value.stream.finalResponse().then(
+          (response) => {
+            settled ??= { response };
+            finish();
+          },
+          (thrown: unknown) => {
+            if (!settled) {
+              const error = errorOf(thrown);
+              // A failure after the first event still counts against the model's cooldown.
+              if (!signal?.aborted) recordStreamFailure(value.modelName, error);
+              settled = { error };
+            }
+            finish();
+          },
+        );
       };
-      const opened = (
-        value: OpenStream,
-      ): IteratorResult<ChatStreamEvent> | Promise<IteratorResult<ChatStreamEvent>> => {
+      const opened = (value: OpenStream): IteratorResult<ChatStreamEvent> => {
         open = value;
-        return onStep(value.first);
+        watch(value);
+        return value.first;
+      };
+      // Errors after the first event reach the caller as the model stream throws them, mapped
+      // the way `finalResponse()` reports them.
+      const afterFirst = (thrown: unknown): never => {
+        throw settled && 'error' in settled ? settled.error : errorOf(thrown);
       };
       return {
         next() {
+          if (open) {
+            // With a timeout, each step is also raced with it, for models that ignore their signal.
+            return options.timeoutMs === undefined
+              ? open.iterator.next()
+              : open.attempt.race(open.iterator.next()).catch(afterFirst);
+          }
           if (settled) return Promise.resolve({ done: true, value: undefined });
-          if (open) return open.attempt.race(open.iterator.next()).then(onStep, fail);
           return openStream().then(opened, fail);
         },
         async return() {
-          if (!settled) {
+          if (open) {
             // The consumer stopped early: close the model's stream. If `finish` had already
-            // arrived it settled with its response; otherwise this stream ends as ABORTED.
-            if (open) {
-              try {
-                await open.iterator.return?.();
-                settled = { response: await open.stream.finalResponse() };
-              } catch {
-                // not finished
-              }
+            // arrived it settles with its response; otherwise this stream ends as ABORTED.
+            try {
+              await open.iterator.return?.();
+            } catch {
+              // reported through finalResponse
             }
-            settled ??= { error: abortedError(undefined) };
+            await done;
+          } else if (!settled) {
+            settled = { error: abortedError(undefined) };
             finish();
           }
           return { done: true, value: undefined };

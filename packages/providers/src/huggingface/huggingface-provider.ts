@@ -13,6 +13,7 @@ import {
   type ProviderStreamEvent,
   TinyLLMError,
   defineChatModel,
+  redactKnownSecrets,
 } from '@tinyllm/core';
 import {
   type BufferedItemCounter,
@@ -28,6 +29,7 @@ import {
 } from '../shared/http-errors';
 import { lazyDependency } from '../shared/load-dependency';
 import { OpenAIStreamAccumulator, toOpenAIRequestFields } from '../shared/openai-format';
+import { RequestTimeouts } from '../shared/request-timeouts';
 import {
   type RemoteProviderSettings,
   resolveApiKey,
@@ -104,32 +106,55 @@ export function createHuggingFace(settings: HuggingFaceSettings = {}): HuggingFa
     // Sees every response: failures become typed errors here, with Retry-After.
     const baseFetch = settings.fetch ?? globalThis.fetch;
     const routerURL = settings.baseURL ? withoutTrailingSlash(settings.baseURL) : undefined;
-    const observingFetch: typeof globalThis.fetch = async (input, init) => {
-      let url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
-      if (routerURL && url.startsWith(huggingFaceRouterURL))
-        url = routerURL + url.slice(huggingFaceRouterURL.length);
-      const headers = new Headers(init?.headers);
-      for (const [name, value] of Object.entries(settings.headers ?? {})) headers.set(name, value);
-      let response: Response;
-      try {
-        response = await baseFetch(url, { ...init, headers });
-      } catch (error) {
-        throw errorFromTransport(error, context);
-      }
-      if (!response.ok) throw await errorFromResponse(response, context);
-      return response;
-    };
+    const observingFetch =
+      (timeouts: RequestTimeouts): typeof globalThis.fetch =>
+      async (input, init) => {
+        let url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+        if (routerURL && url.startsWith(huggingFaceRouterURL))
+          url = routerURL + url.slice(huggingFaceRouterURL.length);
+        const headers = new Headers(init?.headers);
+        for (const [name, value] of Object.entries(settings.headers ?? {}))
+          headers.set(name, value);
+        let response: Response;
+        try {
+          timeouts.requestSent();
+          response = await baseFetch(url, { ...init, headers });
+        } catch (error) {
+          throw errorFromTransport(timeouts.wrap(error), context);
+        }
+        timeouts.responded();
+        if (!response.ok) throw await errorFromResponse(response, context);
+        return response;
+      };
 
     async function* doStream(
       request: ChatRequest,
       { signal }: { signal: AbortSignal },
     ): AsyncGenerator<ProviderStreamEvent> {
+      const token = resolveApiKey(settings.apiKey ?? settings.token, 'HF_TOKEN');
+      const timeouts = new RequestTimeouts(settings, signal, context);
+      try {
+        yield* streamChat(request, token, timeouts);
+      } catch (error) {
+        // The exact token we sent is removed from whatever the server echoed (any key shape).
+        throw redactKnownSecrets(timeouts.wrap(error), [token]);
+      } finally {
+        timeouts.dispose();
+      }
+    }
+
+    async function* streamChat(
+      request: ChatRequest,
+      token: string | undefined,
+      timeouts: RequestTimeouts,
+    ): AsyncGenerator<ProviderStreamEvent> {
       const { InferenceClient } = await loadHuggingFaceInference();
       const counter: BufferedItemCounter = { available: 0 };
-      const token = resolveApiKey(settings.apiKey ?? settings.token, 'HF_TOKEN');
       const client = new InferenceClient(token ?? '', {
         ...(settings.endpointUrl ? { endpointUrl: settings.endpointUrl } : {}),
-        fetch: countingFetch(observingFetch, countSseEvents, counter),
+        fetch: countingFetch(observingFetch(timeouts), countSseEvents, counter, () =>
+          timeouts.touch(),
+        ),
         retry_on_error: false,
         ...(settings.billTo ? { billTo: settings.billTo } : {}),
       });
@@ -148,7 +173,7 @@ export function createHuggingFace(settings: HuggingFaceSettings = {}): HuggingFa
       try {
         const stream = client.chatCompletionStream(
           args as unknown as Parameters<typeof client.chatCompletionStream>[0],
-          { signal },
+          { signal: timeouts.signal },
         );
         // Chunks the client already holds are handled together (see shared/batching).
         for await (const chunks of bufferedBatches(stream[Symbol.asyncIterator](), counter)) {
@@ -167,7 +192,7 @@ export function createHuggingFace(settings: HuggingFaceSettings = {}): HuggingFa
           if (failure) throw failure.error;
         }
       } catch (error) {
-        throw mapHuggingFaceError(error, context);
+        throw mapHuggingFaceError(timeouts.wrap(error), context);
       }
       // The client swallows `[DONE]`: a stream without a finish reason was cut short.
       if (!accumulator.finished) throw streamEndedEarlyError(context);

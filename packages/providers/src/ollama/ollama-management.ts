@@ -1,10 +1,12 @@
 /**
  * Ollama model management: list, show, pull (with progress), delete.
  */
-import { TinyLLMError } from '@tinyllm/core';
+import { TinyLLMError, redactKnownSecrets } from '@tinyllm/core';
 import type { Ollama } from 'ollama';
+import type { OllamaClientFactory } from './ollama-client';
+import { streamEndedEarlyError } from '../shared/http-errors';
 import { mapOllamaError } from './ollama-errors';
-import type { OllamaClientFactory } from './ollama-provider';
+import { readNdjson } from './ndjson';
 import {
   ollamaListResponseSchema,
   ollamaProgressSchema,
@@ -85,15 +87,21 @@ export function createOllamaManagement(clients: OllamaClientFactory): OllamaMana
     signal: AbortSignal | undefined,
     modelId: string | undefined,
     run: (client: Ollama) => Promise<T>,
+    onResponse?: (response: Response) => void,
   ): Promise<T> {
-    let headers: Headers | undefined;
-    const client = await clients.create(signal ?? new AbortController().signal, (response) => {
-      if (!response.ok) headers = response.headers;
+    const apiKey = clients.apiKey();
+    const client = await clients.create(signal ?? new AbortController().signal, {
+      ...(modelId ? { modelId } : {}),
+      ...(apiKey ? { apiKey } : {}),
+      ...(onResponse ? { onResponse } : {}),
     });
     try {
       return await run(client);
     } catch (error) {
-      throw mapOllamaError(error, { provider, ...(modelId ? { modelId } : {}), headers });
+      throw redactKnownSecrets(
+        mapOllamaError(error, { provider, ...(modelId ? { modelId } : {}) }),
+        [apiKey],
+      );
     }
   }
 
@@ -139,17 +147,29 @@ export function createOllamaManagement(clients: OllamaClientFactory): OllamaMana
       if (options.signal?.aborted) onAbort();
       options.signal?.addEventListener('abort', onAbort, { once: true });
       let finished = false;
-      let iterator: (AsyncIterable<unknown> & { abort(): void }) | undefined;
+      let iterator: { abort(): void } | undefined;
+      let response: Response | undefined;
       try {
-        iterator = (await call(controller.signal, name, (client) =>
-          client.pull({
-            model: name,
-            stream: true,
-            ...(options.insecure ? { insecure: true } : {}),
-          }),
-        )) as unknown as AsyncIterable<unknown> & { abort(): void };
+        // The client sends the request and checks the status; the body is read with our own
+        // NDJSON reader (the client's skips malformed lines and prints them).
+        iterator = (await call(
+          controller.signal,
+          name,
+          (client) =>
+            client.pull({
+              model: name,
+              stream: true,
+              ...(options.insecure ? { insecure: true } : {}),
+            }),
+          (value) => {
+            response = value;
+          },
+        )) as unknown as { abort(): void };
         try {
-          for await (const raw of iterator) {
+          if (!response?.body) throw new Error('Missing body');
+          for await (const raw of readNdjson(response.body, { provider, modelId: name })) {
+            if (typeof raw === 'object' && raw !== null && 'error' in raw)
+              throw new Error(String((raw as { error: unknown }).error));
             const parsed = ollamaProgressSchema.safeParse(raw);
             if (!parsed.success) continue;
             const { status, digest, total, completed } = parsed.data;
@@ -163,10 +183,16 @@ export function createOllamaManagement(clients: OllamaClientFactory): OllamaMana
                   ? Math.min(1, completed / total)
                   : undefined,
             };
-            if (status === 'success') finished = true;
+            if (status === 'success') {
+              finished = true;
+              break;
+            }
           }
+          if (!finished) throw streamEndedEarlyError({ provider, modelId: name });
         } catch (error) {
-          throw mapOllamaError(error, { provider, modelId: name });
+          throw redactKnownSecrets(mapOllamaError(error, { provider, modelId: name }), [
+            clients.apiKey(),
+          ]);
         }
       } finally {
         options.signal?.removeEventListener('abort', onAbort);

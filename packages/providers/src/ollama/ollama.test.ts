@@ -218,19 +218,32 @@ describe('ollama: wire format', () => {
     expect((error as Error).message).toContain('llama runner process has terminated');
   });
 
-  it('skips malformed lines (as the client does) and still finishes', async () => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+  it('a malformed line is GENERATION_FAILED after the text before it, and nothing is printed', async () => {
+    // The ollama client (0.6.4) skipped such a line silently ("AC", "B" lost) and printed it
+    // with console.warn; the adapter parses the stream itself.
+    const consoleCalls: unknown[][] = [];
+    const spies = (['log', 'warn', 'error', 'info', 'debug'] as const).map((method) =>
+      vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+        consoleCalls.push(args);
+      }),
+    );
     const ok = (content: string, done = false) =>
       `${JSON.stringify({ model: 'm', created_at: '', message: { role: 'assistant', content }, done, ...(done ? { done_reason: 'stop', eval_count: 2, prompt_eval_count: 1 } : {}) })}\n`;
     server.script([
-      { kind: 'raw', body: `${ok('a')}{"model": "m", "mess\n${ok('b')}${ok('', true)}` },
+      { kind: 'raw', body: `${ok('A')}{"model": "m", "mess\n${ok('B')}${ok('', true)}` },
     ]);
-    const response = await createOllama({ baseURL: server.url })('m').chat({
-      messages: [{ role: 'user', content: 'x' }],
-    });
-    expect(response.text).toBe('ab');
-    expect(warn).toHaveBeenCalled();
-    warn.mockRestore();
+    const seen: string[] = [];
+    const error = await (async () => {
+      for await (const event of createOllama({ baseURL: server.url })('m').stream({
+        messages: [{ role: 'user', content: 'x' }],
+      }))
+        if (event.type === 'text-delta') seen.push(event.text);
+    })().catch((caught: unknown) => caught);
+    for (const spy of spies) spy.mockRestore();
+    expect(seen.join('')).toBe('A');
+    expect(TinyLLMError.hasCode(error, 'GENERATION_FAILED')).toBe(true);
+    expect((error as Error).message).toContain('malformed stream line');
+    expect(consoleCalls).toEqual([]);
   });
 
   it('a stream without a done line is a typed error', async () => {

@@ -9,6 +9,7 @@ import {
   type ChatRequest,
   type ProviderStreamEvent,
   defineChatModel,
+  redactKnownSecrets,
 } from '@tinyllm/core';
 import { createParser } from 'eventsource-parser';
 import { coalesceDeltas } from '../shared/batching';
@@ -18,6 +19,7 @@ import {
   streamEndedEarlyError,
 } from '../shared/http-errors';
 import { OpenAIStreamAccumulator, toOpenAIRequestFields } from '../shared/openai-format';
+import { RequestTimeouts } from '../shared/request-timeouts';
 import {
   type RemoteProviderSettings,
   resolveApiKey,
@@ -89,28 +91,39 @@ export function createOpenAICompatible(
       };
       if (settings.includeUsage !== false) body['stream_options'] = { include_usage: true };
       const fetchImplementation = settings.fetch ?? globalThis.fetch;
-      let response: Response;
+      const timeouts = new RequestTimeouts(settings, signal, context);
       try {
-        response = await fetchImplementation(url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            accept: 'text/event-stream',
-            ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
-            ...settings.headers,
-          },
-          body: JSON.stringify(body),
-          signal,
+        let response: Response;
+        try {
+          timeouts.requestSent();
+          response = await fetchImplementation(url, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              accept: 'text/event-stream',
+              ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+              ...settings.headers,
+            },
+            body: JSON.stringify(body),
+            signal: timeouts.signal,
+          });
+        } catch (error) {
+          throw errorFromTransport(timeouts.wrap(error), context);
+        }
+        timeouts.responded();
+        if (!response.ok) throw await errorFromResponse(response, context);
+        if (!response.body) throw streamEndedEarlyError(context);
+        yield* readChatStream(response.body, {
+          ...context,
+          parseTextToolCalls: options.parseTextToolCalls !== false,
+          timeouts,
         });
       } catch (error) {
-        throw errorFromTransport(error, context);
+        // The exact key we sent is removed from whatever the server echoed (any key shape).
+        throw redactKnownSecrets(timeouts.wrap(error), [apiKey]);
+      } finally {
+        timeouts.dispose();
       }
-      if (!response.ok) throw await errorFromResponse(response, context);
-      if (!response.body) throw streamEndedEarlyError(context);
-      yield* readChatStream(response.body, {
-        ...context,
-        parseTextToolCalls: options.parseTextToolCalls !== false,
-      });
     }
 
     return defineChatModel({
@@ -136,7 +149,13 @@ export function createOpenAICompatible(
  */
 export async function* readChatStream(
   body: ReadableStream<Uint8Array>,
-  options: { provider: string; modelId: string; parseTextToolCalls: boolean },
+  options: {
+    provider: string;
+    modelId: string;
+    parseTextToolCalls: boolean;
+    /** Told about every read, so the idle timeout sees the stream is alive. */
+    timeouts?: { touch(): void; wrap(error: unknown): unknown };
+  },
 ): AsyncGenerator<ProviderStreamEvent> {
   const accumulator = new OpenAIStreamAccumulator(options);
   const reader = body.getReader();
@@ -166,8 +185,9 @@ export async function* readChatStream(
       try {
         step = await reader.read();
       } catch (error) {
-        throw errorFromTransport(error, options);
+        throw errorFromTransport(options.timeouts?.wrap(error) ?? error, options);
       }
+      options.timeouts?.touch();
       if (step.done) {
         parser.feed(decoder.decode());
         parser.reset({ consume: true });

@@ -54,6 +54,8 @@ export function countingFetch(
   fetchImplementation: typeof globalThis.fetch,
   createCounter: () => ItemCounter,
   counter: BufferedItemCounter,
+  /** Called on every read of a response body (the idle timeout's heartbeat). */
+  onRead?: () => void,
 ): typeof globalThis.fetch {
   return async (input, init) => {
     const response = await fetchImplementation(input, init);
@@ -71,6 +73,7 @@ export function countingFetch(
         const read = reader.read.bind(reader);
         reader.read = () =>
           read().then((result) => {
+            onRead?.();
             if (!result.done) counter.available += count(result.value);
             return result;
           });

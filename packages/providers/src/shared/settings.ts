@@ -1,9 +1,10 @@
 /**
  * The settings shape shared by every remote adapter, and helpers to apply it.
  */
+import type { TimeoutSettings } from './request-timeouts';
 
 /** Settings every remote adapter accepts. */
-export interface RemoteProviderSettings {
+export interface RemoteProviderSettings extends TimeoutSettings {
   /** Server URL. Each adapter documents its default. */
   baseURL?: string;
   /**

@@ -51,8 +51,9 @@ export function toTemplateMessages(messages: readonly Message[]): TemplateMessag
 }
 
 /**
- * Maps tool definitions to template tools. A local model cannot be forced to call a tool, so
- * `toolChoice` only narrows what it sees: `none` hides every tool, a named tool hides the others.
+ * Maps tool definitions to template tools. `toolChoice` narrows what the model sees: `none`
+ * hides every tool, a named tool hides the others. Forcing a call (`required`, a named tool)
+ * is done by constrained decoding (`constrained/`), which allows only a `<tool_call>` reply.
  */
 export function toTemplateTools(
   tools: readonly ToolDefinition[] | undefined,

@@ -11,6 +11,7 @@ export {
   type TransformersSettings,
   createTransformers,
 } from './transformers-provider';
+export { type ContextOverflow, splitExchanges } from './context-overflow';
 export {
   type AcquireOptions,
   type LoadedModel,

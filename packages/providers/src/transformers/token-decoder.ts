@@ -250,6 +250,22 @@ export function byteLevelDecoderFor(
   return found ? () => new ByteLevelDecoder(found.token, found.ascii) : undefined;
 }
 
+/**
+ * Each token's bytes (an added token's text as UTF-8, a special token as undefined) for a
+ * byte-level BPE tokenizer that {@link byteLevelDecoderFor} trusts; undefined otherwise.
+ */
+export function byteLevelTokensFor(
+  tokenizer: object & {
+    decode(ids: number[], options?: { skip_special_tokens?: boolean }): string;
+  },
+): { size: number; token(id: number): ByteLevelToken } | undefined {
+  if (!byteLevelDecoderFor(tokenizer)) return undefined;
+  const tables = fastPathCache.get(tokenizer);
+  const vocab = (tokenizer as TokenizerInternals)._tokenizer?.model?.vocab;
+  if (!tables || !Array.isArray(vocab)) return undefined;
+  return { size: vocab.length, token: tables.token };
+}
+
 function byteLevelTables(tokenizer: TokenizerInternals): ByteLevelTables | undefined {
   const inner = tokenizer._tokenizer;
   const vocab = inner?.model?.vocab;

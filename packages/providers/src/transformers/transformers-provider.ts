@@ -14,6 +14,7 @@ import {
   defineChatModel,
 } from '@tinyllm/core';
 import { toTemplateMessages, toTemplateTools } from './chat-template';
+import { createRequestProcessor, planRequestConstraint } from './constrained/index';
 import {
   type TransformersDevice,
   type TransformersDtype,
@@ -27,6 +28,7 @@ import {
   type ModelManagerOptions,
   createModelManager,
 } from './model-manager';
+import { type ContextOverflow, fitToContext } from './context-overflow';
 import {
   IncrementalDecoder,
   StopSequenceFilter,
@@ -73,6 +75,14 @@ export interface TransformersModelOptions {
   defaultMaxOutputTokens?: number;
   /** Context window for `capabilities.contextLength` (otherwise read from the model on load). */
   contextLength?: number;
+  /**
+   * When a conversation no longer fits the context window: `trim-oldest` (default) drops the
+   * oldest exchanges whole (a user message with the tool calls, tool results and answer after
+   * it; never a tool call without its result) until the prompt leaves `maxOutputTokens` free;
+   * `error` fails with `CONTEXT_LENGTH_EXCEEDED`. Either way, a prompt that fills the window with
+   * only the system prompt, the tools and the newest message fails with `CONTEXT_LENGTH_EXCEEDED`.
+   */
+  contextOverflow?: ContextOverflow;
   /** Whether the model was trained to call tools. Default true. */
   supportsTools?: boolean;
   /** Parse `<think>` blocks into reasoning. Default true. */
@@ -86,6 +96,17 @@ export interface TransformersModelOptions {
   generationOptions?: Record<string, unknown>;
   /** Longest a request may wait for the model, in ms (otherwise the manager's `queueTimeoutMs`). */
   queueTimeoutMs?: number;
+  /**
+   * Constrained decoding: mask, at every step, the tokens that would leave the grammar of
+   * `responseFormat: { type: 'json', schema }` or of a forced tool call (`toolChoice` `required`
+   * or a named tool). Default true; false leaves the model's output as it comes.
+   */
+  constrainedDecoding?: boolean;
+  /**
+   * Also constrain every tool call the model starts on its own (`toolChoice` `auto`): from
+   * `<tool_call>` on, only a call of a given tool with arguments valid for its schema. Default true.
+   */
+  constrainToolCalls?: boolean;
 }
 
 /** A transformers.js chat model, with control over its loading. */
@@ -163,6 +184,7 @@ export function createTransformers(settings: TransformersSettings = {}): Transfo
         streaming: true,
         tools: options.supportsTools ?? true,
         reasoning: options.parseReasoning ?? true,
+        ...(options.constrainedDecoding === false ? {} : { structuredOutput: 'enforced' as const }),
         ...(contextLength === undefined ? {} : { contextLength }),
       },
       doStream: (request, { signal }) =>
@@ -204,6 +226,8 @@ interface GenerateStreamInit {
 async function* generateStream(init: GenerateStreamInit): AsyncGenerator<ProviderStreamEvent> {
   const { request, signal, modelId, options } = init;
   const context = { provider, modelId };
+  // Before the lease: a schema the automaton cannot compile fails without loading the model.
+  const constraint = planRequestConstraint(request, options);
   const lease = await init.manager.acquire(init.managerKey, init.loader, {
     signal,
     ...(options.queueTimeoutMs === undefined ? {} : { queueTimeoutMs: options.queueTimeoutMs }),
@@ -216,43 +240,52 @@ async function* generateStream(init: GenerateStreamInit): AsyncGenerator<Provide
   try {
     const { tokenizer, model, library } = lease.value;
     const tools = toTemplateTools(request.tools, request.toolChoice);
-    const prompt = tokenizer.apply_chat_template(toTemplateMessages(request.messages), {
-      ...options.chatTemplateOptions,
-      ...(tools ? { tools } : {}),
-      add_generation_prompt: true,
-      tokenize: false,
-    });
-    if (typeof prompt !== 'string') {
-      throw new TinyLLMError({
-        code: 'GENERATION_FAILED',
-        message: 'The chat template did not render to text.',
-        ...context,
-      });
-    }
-    // The template already wrote every special token, so the tokenizer must not add more.
-    const inputs = tokenizer(prompt, { add_special_tokens: false });
-    const inputTokens = inputs.input_ids.dims.at(-1) ?? 0;
     const contextLength =
       options.contextLength ??
       (typeof model.config['max_position_embeddings'] === 'number'
         ? model.config['max_position_embeddings']
         : undefined);
-    if (contextLength !== undefined && inputTokens >= contextLength) {
-      throw new TinyLLMError({
-        code: 'CONTEXT_LENGTH_EXCEEDED',
-        message: `The prompt has ${inputTokens} tokens; the model's context window is ${contextLength}.`,
-        retryable: false,
-        ...context,
-        details: { inputTokens, contextLength },
-      });
-    }
     // transformers.js stops at 20 new tokens unless told otherwise.
     let maxNewTokens = request.maxOutputTokens ?? options.defaultMaxOutputTokens ?? 256;
+    const { prompt, inputs, inputTokens } = fitToContext({
+      messages: request.messages,
+      encode: (messages) => {
+        const prompt = tokenizer.apply_chat_template(toTemplateMessages(messages), {
+          ...options.chatTemplateOptions,
+          ...(tools ? { tools } : {}),
+          add_generation_prompt: true,
+          tokenize: false,
+        });
+        if (typeof prompt !== 'string') {
+          throw new TinyLLMError({
+            code: 'GENERATION_FAILED',
+            message: 'The chat template did not render to text.',
+            ...context,
+          });
+        }
+        // The template already wrote every special token, so the tokenizer must not add more.
+        const encoded = tokenizer(prompt, { add_special_tokens: false });
+        return { prompt, inputs: encoded, inputTokens: encoded.input_ids.dims.at(-1) ?? 0 };
+      },
+      contextLength,
+      maxOutputTokens: maxNewTokens,
+      overflow: options.contextOverflow ?? 'trim-oldest',
+      ...context,
+    });
     if (contextLength !== undefined)
       maxNewTokens = Math.min(maxNewTokens, contextLength - inputTokens);
     const eosTokenIds = toIdSet(
       model.generation_config?.['eos_token_id'] ?? model.config['eos_token_id'],
     );
+    const logitsProcessor = constraint
+      ? createRequestProcessor(constraint, {
+          tokenizer,
+          promptLength: inputTokens,
+          maxNewTokens,
+          eosTokenIds,
+          context,
+        })
+      : undefined;
 
     // Generated ids arrive through a streamer the generation loop calls after each step; the
     // loop runs on, so tokens queue here until the consumer takes them.
@@ -300,6 +333,7 @@ async function* generateStream(init: GenerateStreamInit): AsyncGenerator<Provide
         ...sampling,
         ...request.providerOptions?.['transformers'],
         max_new_tokens: maxNewTokens,
+        ...(logitsProcessor ? { logits_processor: [logitsProcessor] } : {}),
         stopping_criteria: [criteria],
         streamer,
       })

@@ -4,11 +4,13 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ConformanceScenario } from '../../src/testing/conformance';
+import { type FaultScenario, bearerKey, holdOpen } from './fault-scenarios';
 import { HttpTestServer, type RecordedRequest, sendJson, sleep } from './http-test-server';
 
 /** A scenario the server can play on `/api/chat`. */
 export type OllamaScenario =
   | ConformanceScenario
+  | FaultScenario
   /** Send `body` as it is. */
   | { kind: 'raw'; status?: number; contentType?: string; body: string }
   /** Stream `chunks`, then an `{"error": ...}` line (an error after the stream started). */
@@ -135,6 +137,42 @@ export async function startOllamaServer(): Promise<OllamaTestServer> {
           await server.write(response, line(model, { content: text }));
         await sleep(20);
         response.socket?.destroy();
+        return;
+      case 'silent':
+        await holdOpen(response);
+        return;
+      case 'stall':
+        ndjson(response);
+        for (const text of scenario.chunks)
+          await server.write(response, line(model, { content: text }));
+        await holdOpen(response);
+        return;
+      case 'echo-key':
+        // As an authenticating proxy in front of Ollama might answer.
+        sendJson(response, scenario.status, {
+          error: `unauthorized: the key ${bearerKey(request)} is not valid for this server`,
+        });
+        return;
+      case 'malformed':
+        ndjson(response);
+        for (const text of scenario.chunks)
+          await server.write(response, line(model, { content: text }));
+        await server.write(response, '{"model": "m", "message": {"content": "lost\n');
+        await server.write(response, line(model, { content: 'after' }));
+        await server.write(response, doneLine(model, 'stop', { inputTokens: 1, outputTokens: 2 }));
+        response.end();
+        return;
+      case 'slow-text':
+        ndjson(response);
+        for (const text of scenario.chunks) {
+          await sleep(scenario.delayMs);
+          await server.write(response, line(model, { content: text }));
+        }
+        await server.write(
+          response,
+          doneLine(model, 'stop', { inputTokens: 1, outputTokens: scenario.chunks.length }),
+        );
+        response.end();
         return;
       case 'error-line':
         ndjson(response);

@@ -5,6 +5,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { ConformanceScenario } from '../../src/testing/conformance';
+import { type FaultScenario, bearerKey, holdOpen } from './fault-scenarios';
 import { HttpTestServer, type RecordedRequest, sendJson, sleep } from './http-test-server';
 
 /** A scenario the server can play: the conformance ones plus raw payloads. */
@@ -12,8 +13,7 @@ export type SseScenario =
   | ConformanceScenario
   /** Send `body` as it is (malformed frames, odd spacing...). */
   | { kind: 'raw'; status?: number; contentType?: string; body: string }
-  /** Send text chunks with a delay between them (slow streams). */
-  | { kind: 'slow-text'; chunks: string[]; delayMs: number };
+  | FaultScenario;
 
 /** Server flavour: whose wire details to imitate. */
 export type SseFlavor = 'openai' | 'tgi' | 'hf-router';
@@ -276,6 +276,34 @@ export async function startOpenAISseServer(
         }
         return;
       }
+      case 'silent':
+        await holdOpen(response);
+        return;
+      case 'stall':
+        startStream();
+        for (const text of scenario.chunks)
+          await sse(server, response, chunkJson(model, { content: text }, null));
+        await holdOpen(response);
+        return;
+      case 'echo-key': {
+        const key = bearerKey(request);
+        const message =
+          flavor === 'openai'
+            ? `Incorrect API key provided: ${key}. You can find your API key in your account settings.`
+            : `Authorization header is invalid: ${key}`;
+        sendJson(response, scenario.status, errorBody(flavor, scenario.status, message));
+        return;
+      }
+      case 'malformed':
+        startStream();
+        for (const text of scenario.chunks)
+          await sse(server, response, chunkJson(model, { content: text }, null));
+        await server.write(response, `${prefix}{"choices": [{"delta": {"content": "lost\n\n`);
+        await sse(server, response, chunkJson(model, { content: 'after' }, null));
+        await sse(server, response, chunkJson(model, {}, 'stop'));
+        await server.write(response, `${prefix}[DONE]\n\n`);
+        response.end();
+        return;
       case 'drop': {
         startStream();
         for (const text of scenario.chunks)

@@ -173,6 +173,7 @@ export function describeStorageConformance(
       await global.models.register(
         model('beta', {
           provider: 'openai-compatible',
+          baseUrl: 'http://gpu:8000/v1',
           tags: ['tools'],
           enabled: false,
           description: 'Serves TOOL calls',
@@ -522,6 +523,257 @@ export function describeStorageConformance(
       const cleared = await r.models.update(created.id, { revision: 1, apiKey: null });
       expect(cleared.hasApiKey).toBe(false);
       expect(await r.models.reveal(created.id)).toBeUndefined();
+    });
+
+    it('rejects text PostgreSQL cannot hold and integers its columns cannot, alike on every adapter', async () => {
+      const { registry } = await open();
+      const r = registry();
+      const cases: Array<[string, Partial<RegisterModelInput>, string]> = [
+        ['NUL in text', { description: 'a\u0000b' }, 'description'],
+        ['NUL in a JSON value', { options: { stop: 'x\u0000' } }, 'options.stop'],
+        ['NUL in a JSON key', { options: { 'k\u0000': 1 } }, 'options.k\u0000'],
+        [
+          'NUL deep in provenance',
+          { provenance: { lora: { targetModules: ['q\u0000'] } } },
+          'provenance.lora.targetModules[0]',
+        ],
+        ['lone high surrogate', { description: 'a\uD800b' }, 'description'],
+        ['lone low surrogate in a tag', { tags: ['\uDC00x'] }, 'tags[0]'],
+        [
+          'lone surrogate in JSON',
+          { provenance: { evaluation: { ['m\uD83D']: 1 } } },
+          'provenance.evaluation.m\uD83D',
+        ],
+        ['contextLength 2^31', { contextLength: 2 ** 31 }, 'contextLength'],
+        ['maxOutputTokens 2^31', { maxOutputTokens: 2 ** 31 }, 'maxOutputTokens'],
+      ];
+      for (const [label, extra, path] of cases) {
+        const error = await expectCode(r.models.register(model('odd', extra)), 'INVALID_REQUEST');
+        expect(error.path, label).toBe(path);
+      }
+      // The largest storable values and paired surrogates (emoji) are stored unchanged.
+      const edge = await r.models.register(
+        model('edge', {
+          contextLength: 2 ** 31 - 1,
+          maxOutputTokens: 2 ** 31 - 1,
+          description: 'tools 🛠️ ✓',
+          options: { emoji: '🙂' },
+        }),
+      );
+      expect(await r.models.get('edge')).toEqual(edge);
+      await expectCode(
+        r.models.update(edge.id, { revision: 1, contextLength: 2 ** 31 }),
+        'INVALID_REQUEST',
+      );
+      expect((await expectCode(r.models.list({ search: 'a\u0000' }), 'INVALID_REQUEST')).path).toBe(
+        'search',
+      );
+      const configError = await expectCode(
+        r.configs.save({ name: 'nul', config: { learning_rate: 1, note: '\u0000' } }),
+        'INVALID_REQUEST',
+      );
+      expect(configError.path).toBe('config.note');
+      const sessionError = await expectCode(
+        r.usage.record(edge.id, usageEvent(5, { sessionId: 's\u0000' })),
+        'INVALID_REQUEST',
+      );
+      expect(sessionError.path).toBe('sessionId');
+      await expectCode(
+        r.usage.record(edge.id, usageEvent(5, { inputTokens: 2 ** 31 })),
+        'INVALID_REQUEST',
+      );
+      expect((await r.usage.stats(edge.id)).requests).toBe(0);
+      expect((await r.models.list()).total).toBe(1);
+    });
+
+    it('keeps usage per owner and global records read-only to users', async () => {
+      const { registry } = await open();
+      const admin = registry();
+      const alice = registry('alice');
+      const bob = registry('bob');
+      const globalModel = await admin.models.register(model('global-usage'));
+      const globalConfig = await admin.configs.save({
+        name: 'global-cfg',
+        config: { learning_rate: 1 },
+      });
+      // Global records are read-only to users, including the use counter.
+      await expectCode(alice.configs.markUsed(globalConfig.id), 'AUTH_FAILED');
+      expect((await admin.configs.get(globalConfig.id)).timesUsed).toBe(0);
+      expect((await admin.configs.markUsed(globalConfig.id)).timesUsed).toBe(1);
+      // Usage of a global model is per owner: each user records and reads only their own.
+      await alice.usage.record(globalModel.id, usageEvent(100, { sessionId: 'shared-session' }));
+      await bob.usage.record(globalModel.id, [
+        usageEvent(200, { sessionId: 'shared-session' }),
+        usageEvent(300),
+      ]);
+      await admin.usage.record(globalModel.id, usageEvent(400));
+      expect((await alice.usage.stats(globalModel.id)).requests).toBe(1);
+      expect(
+        (await alice.usage.stats(globalModel.id, { sessionId: 'shared-session' })).requests,
+      ).toBe(1);
+      expect((await bob.usage.stats(globalModel.id)).requests).toBe(2);
+      expect((await admin.usage.stats(globalModel.id)).requests).toBe(1);
+      expect((await registry('*').usage.stats(globalModel.id)).requests).toBe(4);
+      // A user's own model: their usage and the usage recorded by administration for it.
+      const own = await alice.models.register(model('alice-own'));
+      await alice.usage.record(own.id, usageEvent(10));
+      await registry('*').usage.record(own.id, usageEvent(20));
+      expect((await alice.usage.stats(own.id)).requests).toBe(2);
+      // Choosing an id is administration's: no CONFLICT that would reveal another owner's id.
+      const bobs = await bob.models.register(model('bobs'));
+      for (const scoped of [alice, admin]) {
+        const error = await expectCode(
+          scoped.models.register(model('probe', { id: bobs.id })),
+          'INVALID_REQUEST',
+        );
+        expect(error.path).toBe('id');
+        expect(error.message).not.toContain(bobs.id);
+      }
+      const chosen = await registry('*').models.register(model('chosen', { id: 'chosen-id-1' }));
+      expect(chosen.id).toBe('chosen-id-1');
+    });
+
+    it('records provenance links to the saved config and follows them both ways', async () => {
+      const { registry } = await open();
+      const r = registry('alice');
+      const config = await r.configs.save({ name: 'sft-run', config: { learning_rate: 0.0002 } });
+      const trained = await r.models.register(
+        model('trained', {
+          provenance: {
+            trainingMethod: 'sft',
+            trainingConfigId: config.id,
+            architecture: 'Qwen2ForCausalLM',
+            quantization: 'fp32',
+          },
+        }),
+      );
+      expect(trained.provenance).toMatchObject({
+        trainingConfigId: config.id,
+        architecture: 'Qwen2ForCausalLM',
+        quantization: 'fp32',
+      });
+      expect((await r.configs.models(config.id)).map((entry) => entry.name)).toEqual(['trained']);
+      expect((await r.models.list({ trainingConfigId: config.id })).total).toBe(1);
+      const missing = await expectCode(
+        r.models.register(model('dangling', { provenance: { trainingConfigId: 'nope' } })),
+        'INVALID_REQUEST',
+      );
+      expect(missing.path).toBe('provenance.trainingConfigId');
+      // Another owner's config is as good as missing.
+      await expectCode(
+        registry('bob').models.register(
+          model('x', { provenance: { trainingConfigId: config.id } }),
+        ),
+        'INVALID_REQUEST',
+      );
+      const unknown = await expectCode(
+        r.models.register(model('typo', { provenance: { trainingMethd: 'sft' } as never })),
+        'INVALID_REQUEST',
+      );
+      expect(unknown.message).toContain('trainingMethd');
+    });
+
+    it('moves aliases with history and resolves name@alias wherever a model name goes', async () => {
+      const { registry } = await open();
+      const r = registry();
+      const v1 = await r.models.register(model('tools'));
+      const v2 = await r.models.register(model('tools-v2'));
+      await expectCode(r.models.register(model('tools@prod')), 'INVALID_REQUEST');
+      await r.aliases.set('tools', 'candidate', 'tools-v2');
+      await r.aliases.set('tools', 'production', v1.id);
+      expect((await r.models.get('tools@production')).id).toBe(v1.id);
+      expect((await r.aliases.resolve('tools@candidate')).id).toBe(v2.id);
+      // Promotion: candidate → production; the next lookup sees it.
+      const moved = await r.aliases.set('tools', 'production', 'tools@candidate');
+      expect(moved.revision).toBe(2);
+      expect((await r.models.get('tools@production')).id).toBe(v2.id);
+      expect(
+        (await r.aliases.history('tools', 'production')).map((entry) => [
+          entry.previousModelRecordId,
+          entry.modelRecordId,
+        ]),
+      ).toEqual([
+        [null, v1.id],
+        [v1.id, v2.id],
+      ]);
+      expect((await r.aliases.list({ name: 'tools' })).map((entry) => entry.alias)).toEqual([
+        'candidate',
+        'production',
+      ]);
+      expect((await r.aliases.list({ model: v2.id })).length).toBe(2);
+      // Everything that takes a model name takes name@alias.
+      await r.usage.record('tools@production', usageEvent(10));
+      expect((await r.usage.stats(v2.id)).requests).toBe(1);
+      expect((await r.models.lineage('tools@production')).model.id).toBe(v2.id);
+      await expectCode(r.models.get('tools@staging'), 'NOT_FOUND');
+      await expectCode(r.aliases.set('tools', 'bad alias', v1.id), 'INVALID_REQUEST');
+      await expectCode(r.aliases.set('tools', 'x', 'missing-model'), 'NOT_FOUND');
+      // Concurrent promotions: none is lost from the history.
+      await Promise.all(
+        Array.from({ length: 6 }, (_, index) =>
+          r.aliases.set('tools', 'race', index % 2 === 0 ? v1.id : v2.id),
+        ),
+      );
+      const race = await r.aliases.get('tools', 'race');
+      expect(race.history).toHaveLength(6);
+      expect(race.revision).toBe(6);
+      // A user's alias hides the global one for that user only; users cannot move global ones.
+      const alice = registry('alice');
+      const mine = await alice.models.register(model('mine'));
+      await alice.aliases.set('tools', 'production', mine.id);
+      expect((await alice.models.get('tools@production')).id).toBe(mine.id);
+      expect((await registry('bob').models.get('tools@production')).id).toBe(v2.id);
+      await expectCode(registry('bob').aliases.delete('tools', 'production'), 'AUTH_FAILED');
+      await expectCode(registry('bob').aliases.get('tools', 'nope'), 'NOT_FOUND');
+      await r.aliases.delete('tools', 'candidate');
+      await expectCode(r.models.get('tools@candidate'), 'NOT_FOUND');
+      // Aliases travel with export and import.
+      const copy = registry('*');
+      const exported = JSON.parse(await copy.exportJson());
+      expect(exported.aliases.length).toBe(3);
+    });
+
+    it('reports usage as hourly or daily series for several models side by side', async () => {
+      const { registry } = await open();
+      const r = registry();
+      const a = await r.models.register(model('series-a'));
+      const b = await r.models.register(model('series-b'));
+      const at = (hour: number, minute = 0) =>
+        new Date(Date.UTC(2026, 0, 1, hour, minute)).toISOString();
+      await r.usage.record(a.id, [
+        usageEvent(100, { startedAt: at(0, 5), outputTokens: 10 }),
+        usageEvent(300, { startedAt: at(0, 50), outputTokens: 30, errorCode: 'TIMEOUT' }),
+        usageEvent(1000, { startedAt: at(2, 0), outputTokens: 50 }),
+        usageEvent(1000, { startedAt: at(5, 0) }), // outside the window
+      ]);
+      await r.usage.record(b.id, usageEvent(200, { startedAt: at(1, 30), outputTokens: 4 }));
+      const series = await r.usage.series([a.id, 'series-b'], {
+        since: at(0, 0),
+        until: at(3, 0),
+        bucket: 'hour',
+      });
+      expect(series.models.map((entry) => entry.name)).toEqual(['series-a', 'series-b']);
+      const [seriesA, seriesB] = series.models;
+      expect(seriesA!.points.map((point) => point.requests)).toEqual([2, 0, 1]);
+      expect(seriesA!.points[0]).toMatchObject({
+        start: at(0),
+        errors: 1,
+        inputTokens: 20,
+        outputTokens: 40,
+        tokensPerSecond: 100,
+      });
+      expect(seriesA!.points[0]!.latencyMs.p50).toBeCloseTo(200, 6);
+      expect(seriesA!.points[0]!.latencyMs.p95).toBeCloseTo(290, 6);
+      expect(seriesA!.points[1]).toMatchObject({
+        requests: 0,
+        tokensPerSecond: null,
+        latencyMs: { p50: null },
+      });
+      expect(seriesB!.points.map((point) => point.requests)).toEqual([0, 1, 0]);
+      const daily = await r.usage.series([a.id], { since: at(0), until: at(23), bucket: 'day' });
+      expect(daily.models[0]!.points).toHaveLength(1);
+      expect(daily.models[0]!.points[0]!.requests).toBe(4);
+      await expectCode(r.usage.series([a.id], { since: at(3), until: at(0) }), 'INVALID_REQUEST');
     });
   });
 }

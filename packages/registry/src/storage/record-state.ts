@@ -4,17 +4,18 @@
  * applies one change under the file lock and writes it back.
  */
 import { notFound } from '../errors';
-import type { ModelQuery, Page, SavedConfig, StoredModel } from '../records';
+import type { AliasRecord, ModelQuery, Page, SavedConfig, StoredModel } from '../records';
 import {
   canRead,
   canWrite,
   checkReplace,
+  compareByName,
   duplicateName,
   matchesConfigQuery,
   matchesModelQuery,
   toPage,
 } from './shared';
-import type { ConfigQuery, OwnerScope } from './types';
+import type { AliasQuery, ConfigQuery, OwnerScope } from './types';
 import { conflict } from '../errors';
 
 const nameKey = (ownerId: string | null, name: string) => `${ownerId ?? ''}\u0000${name}`;
@@ -26,23 +27,34 @@ const copy = <T>(value: T): T => structuredClone(value);
 export interface RegistrySnapshot {
   models: StoredModel[];
   configs: SavedConfig[];
+  aliases: AliasRecord[];
 }
+
+const aliasKey = (ownerId: string | null, name: string, alias: string) =>
+  `${ownerId ?? ''}\u0000${name}\u0000${alias}`;
 
 export class RecordState {
   private readonly models = new Map<string, StoredModel>();
   private readonly modelNames = new Map<string, string>();
   private readonly configs = new Map<string, SavedConfig>();
   private readonly configNames = new Map<string, string>();
+  private readonly aliases = new Map<string, AliasRecord>();
+  private readonly aliasNames = new Map<string, string>();
 
   static from(snapshot: RegistrySnapshot): RecordState {
     const state = new RecordState();
     for (const model of snapshot.models) state.insertModel(model, false);
     for (const config of snapshot.configs) state.insertConfig(config, false);
+    for (const alias of snapshot.aliases) state.putAlias(alias, null, { type: 'all' }, false);
     return state;
   }
 
   snapshot(): RegistrySnapshot {
-    return { models: [...this.models.values()], configs: [...this.configs.values()] };
+    return {
+      models: [...this.models.values()],
+      configs: [...this.configs.values()],
+      aliases: [...this.aliases.values()],
+    };
   }
 
   insertModel(model: StoredModel, clone = true): void {
@@ -145,7 +157,8 @@ export class RecordState {
 
   markConfigUsed(id: string, at: string, scope: OwnerScope): SavedConfig {
     const current = this.configs.get(id);
-    if (current === undefined || !canRead(current.ownerId, scope)) throw notFound('config', id);
+    // A use is a write: global configs are read-only to users, so their counter is too.
+    if (current === undefined || !canWrite(current.ownerId, scope)) throw notFound('config', id);
     const next: SavedConfig = {
       ...current,
       timesUsed: current.timesUsed + 1,
@@ -153,5 +166,58 @@ export class RecordState {
     };
     this.configs.set(id, next);
     return copy(next);
+  }
+
+  getAlias(ownerId: string | null, name: string, alias: string, scope: OwnerScope) {
+    const id = this.aliasNames.get(aliasKey(ownerId, name, alias));
+    const record = id === undefined ? undefined : this.aliases.get(id);
+    return record !== undefined && canRead(record.ownerId, scope) ? copy(record) : undefined;
+  }
+
+  listAliases(query: AliasQuery, scope: OwnerScope): AliasRecord[] {
+    const matches: AliasRecord[] = [];
+    for (const record of this.aliases.values()) {
+      if (!canRead(record.ownerId, scope)) continue;
+      if (query.name !== undefined && record.name !== query.name) continue;
+      if (query.modelRecordId !== undefined && record.modelRecordId !== query.modelRecordId) {
+        continue;
+      }
+      matches.push(copy(record));
+    }
+    return matches.sort(
+      (a, b) => compareByName(a, b) || (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0),
+    );
+  }
+
+  putAlias(
+    record: AliasRecord,
+    expectedRevision: number | null,
+    scope: OwnerScope,
+    clone = true,
+  ): void {
+    const key = aliasKey(record.ownerId, record.name, record.alias);
+    const existingId = this.aliasNames.get(key);
+    if (expectedRevision === null) {
+      if (existingId !== undefined || this.aliases.has(record.id)) {
+        throw conflict(`The alias "${record.name}@${record.alias}" already exists.`, {
+          name: record.name,
+          alias: record.alias,
+        });
+      }
+      if (!canWrite(record.ownerId, scope))
+        throw notFound('alias', `${record.name}@${record.alias}`);
+    } else {
+      checkReplace('alias', this.aliases.get(record.id), record, expectedRevision, scope);
+    }
+    this.aliases.set(record.id, clone ? copy(record) : record);
+    this.aliasNames.set(key, record.id);
+  }
+
+  deleteAlias(id: string, scope: OwnerScope): boolean {
+    const current = this.aliases.get(id);
+    if (current === undefined || !canWrite(current.ownerId, scope)) return false;
+    this.aliases.delete(id);
+    this.aliasNames.delete(aliasKey(current.ownerId, current.name, current.alias));
+    return true;
   }
 }

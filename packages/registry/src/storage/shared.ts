@@ -13,7 +13,7 @@ import type {
   UsageRecord,
   UsageStats,
 } from '../records';
-import type { ConfigQuery, OwnerScope } from './types';
+import type { ConfigQuery, OwnerScope, UsageOwner } from './types';
 
 /** Whether a record owned by `ownerId` is visible in `scope`. */
 export function canRead(ownerId: string | null, scope: OwnerScope): boolean {
@@ -72,6 +72,12 @@ export function matchesModelQuery(
     return false;
   }
   if (query.sourceRepoId !== undefined && provenance?.source?.repoId !== query.sourceRepoId) {
+    return false;
+  }
+  if (
+    query.trainingConfigId !== undefined &&
+    provenance?.trainingConfigId !== query.trainingConfigId
+  ) {
     return false;
   }
   if (query.search !== undefined) {
@@ -153,6 +159,14 @@ export function percentile(sorted: number[], p: number): number | null {
   const lowValue = sorted[low]!;
   const highValue = sorted[high]!;
   return lowValue + (highValue - lowValue) * (rank - low);
+}
+
+/** Whether a usage record belongs to `owner` (see {@link UsageOwner}). */
+export function matchesUsageOwner(record: UsageRecord, owner: UsageOwner | undefined): boolean {
+  if (owner === undefined) return true;
+  const recordOwner = record.ownerId ?? null;
+  if (recordOwner === null) return owner.includeUnowned || owner.ownerId === null;
+  return recordOwner === owner.ownerId;
 }
 
 /** Whether a usage record matches `query`. */

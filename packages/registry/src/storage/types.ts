@@ -4,6 +4,7 @@
  * everything else, so an adapter stays a thin mapping onto its medium.
  */
 import type {
+  AliasRecord,
   ModelQuery,
   Page,
   SavedConfig,
@@ -18,6 +19,23 @@ import type {
  * global scope sees and changes only global records; `all` (administration) sees everything.
  */
 export type OwnerScope = { type: 'owner'; ownerId: string } | { type: 'global' } | { type: 'all' };
+
+/**
+ * Whose usage a statistic counts. Usage is per owner: each event carries the owner of the
+ * registry that recorded it (`null` for the global and administration views), and an event
+ * with `null` owner belongs to the model's owner. `undefined` (administration): every event.
+ */
+export interface UsageOwner {
+  ownerId: string | null;
+  /** Whether events with a `null` owner count too (the caller owns the model). */
+  includeUnowned: boolean;
+}
+
+/** Filters of an alias list. */
+export interface AliasQuery {
+  name?: string;
+  modelRecordId?: string;
+}
 
 /** Filters of a config list. */
 export interface ConfigQuery {
@@ -66,7 +84,28 @@ export interface StorageAdapter {
   markConfigUsed(id: string, at: string, scope: OwnerScope): Promise<SavedConfig>;
 
   appendUsage(records: UsageRecord[]): Promise<void>;
-  usageStats(modelRecordId: string, query: UsageQuery): Promise<UsageStats>;
+  usageStats(modelRecordId: string, query: UsageQuery, owner?: UsageOwner): Promise<UsageStats>;
+  /** The raw usage records of one model in `[since, until)` matching `query` and `owner`. */
+  usageRecords(
+    modelRecordId: string,
+    query: UsageQuery,
+    owner?: UsageOwner,
+  ): Promise<UsageRecord[]>;
+
+  /** An alias by owner, family name and alias, if visible in `scope`. */
+  getAlias(
+    ownerId: string | null,
+    name: string,
+    alias: string,
+    scope: OwnerScope,
+  ): Promise<AliasRecord | undefined>;
+  listAliases(query: AliasQuery, scope: OwnerScope): Promise<AliasRecord[]>;
+  /**
+   * Creates (`expectedRevision` null; CONFLICT when it exists) or moves an alias (CONFLICT when
+   * its revision is no longer `expectedRevision`).
+   */
+  putAlias(alias: AliasRecord, expectedRevision: number | null, scope: OwnerScope): Promise<void>;
+  deleteAlias(id: string, scope: OwnerScope): Promise<boolean>;
 
   /** Releases files, locks and connections. Idempotent. */
   close(): Promise<void>;

@@ -3,17 +3,25 @@
  * fresh by touching its mtime).
  *
  * proper-lockfile only considers a lock stale after `stale` ms (at least 2 s), so a writer killed
- * with SIGKILL would stall every other writer for seconds. So the holder also writes an owner
- * file (pid, host) inside the lock directory, and the `fs` we hand to proper-lockfile:
- * - reports a lock whose holder is provably dead (same host, pid gone) as stale at once;
- * - removes a lock directory only when it is ours, its holder is dead, or it has no owner yet
- *   (proper-lockfile's own mtime rule). A lock a live process just re-took keeps its owner file,
- *   so the non-recursive `rmdir` fails and that lock survives a racing stale-breaker.
- * Anything uncertain falls back to proper-lockfile's mtime rule.
+ * with SIGKILL would stall every other writer for seconds. So each lock directory carries an
+ * owner file (pid, host), and the `fs` we hand to proper-lockfile applies this rule:
+ *
+ * **A lock is abandoned, and broken at once, when its owner file is missing or unreadable, or
+ * names a process on this host that is gone.** Otherwise proper-lockfile's mtime rule applies
+ * (a holder on another host is presumed alive until its lock is `staleMs` old).
+ *
+ * The first half holds because a lock directory is never visible without its owner: it is built
+ * under a private staging name (`<file>.lock.staging-<host>-<pid>-<random>`) with the owner file
+ * written inside, then renamed into place in one atomic step. A holder killed before the rename
+ * leaves only its staging directory, which the next locker removes once that pid is gone.
+ * Every writer of one file must use this scheme (this version of the package or later).
+ *
+ * A lock a live process just re-took keeps its owner file, so our non-recursive `rmdir` fails
+ * and that lock survives a racing stale-breaker.
  */
 import * as fs from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { TinyLLMError } from '@tinyllm/core';
 import * as lockfile from 'proper-lockfile';
 
@@ -45,27 +53,58 @@ const isDead = (owner: OwnerInfo) =>
 
 type Callback = (error: NodeJS.ErrnoException | null) => void;
 
+// Host and pid in staging names, so a dead holder's leftovers can be told apart and removed.
+const stagingTag = `${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-${process.pid}`;
+
+/**
+ * Removes staging directories of `lockPath` left by holders on this host that are gone (killed
+ * between creating the staging directory and renaming it into place).
+ */
+function removeDeadStaging(lockPath: string): void {
+  const prefix = `${basename(lockPath)}.staging-${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-`;
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dirname(lockPath));
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length).split('-')[0]);
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    fs.rmSync(join(dirname(lockPath), entry), { recursive: true, force: true });
+  }
+}
+
 function errorCallback(callback: Callback, error: unknown): void {
   process.nextTick(callback, error as NodeJS.ErrnoException);
 }
 
 // The wrappers use synchronous calls on purpose: checking an owner and acting on it must not be
 // split across event-loop turns, or another process could slip in between.
-function lockFs(lockPath: string, staleMs: number) {
+function lockFs(lockPath: string) {
   return {
     ...fs,
     mkdir(path: string, callback: Callback) {
       if (path !== lockPath) return fs.mkdir(path, callback);
+      const staging = `${lockPath}.staging-${stagingTag}-${Math.random().toString(36).slice(2, 10)}`;
       try {
-        fs.mkdirSync(path);
-      } catch (error) {
-        return errorCallback(callback, error);
-      }
-      try {
+        fs.mkdirSync(staging);
         const owner: OwnerInfo = { pid: process.pid, host: hostname() };
-        fs.writeFileSync(join(path, 'owner'), JSON.stringify(owner));
-      } catch {
-        // Without an owner file the lock falls back to mtime staleness.
+        fs.writeFileSync(join(staging, 'owner'), JSON.stringify(owner));
+        fs.renameSync(staging, path);
+      } catch (error) {
+        fs.rmSync(staging, { recursive: true, force: true });
+        const code = (error as NodeJS.ErrnoException).code;
+        // Renaming onto a lock directory that holds an owner file fails; to proper-lockfile
+        // that is "the lock exists", which it then checks for staleness.
+        if (code === 'ENOTEMPTY' || code === 'EEXIST') {
+          return errorCallback(
+            callback,
+            Object.assign(new Error('Lock exists'), { code: 'EEXIST' }),
+          );
+        }
+        return errorCallback(callback, error);
       }
       errorCallback(callback, null);
     },
@@ -74,7 +113,8 @@ function lockFs(lockPath: string, staleMs: number) {
       try {
         const stat = fs.statSync(path);
         const owner = readOwner(lockPath);
-        if (owner !== undefined && isDead(owner)) stat.mtime = new Date(0);
+        // Abandoned (see the rule above): report it as stale at once.
+        if (owner === undefined || isDead(owner)) stat.mtime = new Date(0);
         process.nextTick(callback, null, stat);
       } catch (error) {
         process.nextTick(callback, error as NodeJS.ErrnoException);
@@ -85,17 +125,9 @@ function lockFs(lockPath: string, staleMs: number) {
       try {
         const owner = readOwner(lockPath);
         if (owner === undefined) {
-          // No owner: either abandoned long ago (mtime rule) or a lock created this instant
-          // whose owner file is being written; only the first may be removed.
-          if (fs.statSync(path).mtimeMs > Date.now() - staleMs) {
-            return errorCallback(
-              callback,
-              Object.assign(new Error('Lock is fresh'), { code: 'ELOCKED' }),
-            );
-          }
-          // A holder killed while writing its owner file leaves it empty or cut short: it is
-          // unreadable, but it is there, and the non-recursive rmdir below would fail on it
-          // (ENOTEMPTY) on every attempt, so the abandoned lock would never be broken.
+          // No readable owner: abandoned, since a lock appears only with its owner file. A
+          // holder killed by a power cut may leave that file empty; remove it so the
+          // non-recursive rmdir below can succeed.
           fs.rmSync(join(lockPath, 'owner'), { force: true });
         } else if (owner.pid !== process.pid && !isDead(owner)) {
           return errorCallback(
@@ -137,13 +169,14 @@ export async function acquireFileLock(
   const deadline = Date.now() + timeoutMs;
   const staleMs = Math.max(options.staleMs ?? 10_000, 2000);
   let compromised: Error | undefined;
+  removeDeadStaging(lockPath);
   for (let attempt = 0; ; attempt++) {
     try {
       const release = await lockfile.lock(file, {
         realpath: false,
         lockfilePath: lockPath,
         stale: staleMs,
-        fs: lockFs(lockPath, staleMs),
+        fs: lockFs(lockPath),
         onCompromised: (error) => {
           compromised = error;
         },

@@ -10,7 +10,7 @@
  * @packageDocumentation
  */
 import * as fs from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { TinyLLMError } from '@tinyllm/core';
 import writeFileAtomic from 'write-file-atomic';
 import {
@@ -23,15 +23,15 @@ import {
 } from '../../records';
 import { type RegistryFile, parseRegistryFile } from '../../registry-file';
 import { RecordState } from '../record-state';
-import { computeUsageStats, matchesUsageQuery } from '../shared';
-import type { ConfigQuery, OwnerScope, StorageAdapter } from '../types';
+import { computeUsageStats, matchesUsageOwner, matchesUsageQuery } from '../shared';
+import type { ConfigQuery, OwnerScope, StorageAdapter, UsageOwner } from '../types';
 import { type FileLockOptions, acquireFileLock } from './file-lock';
 
 export type { FileLockOptions } from './file-lock';
 
 /** Settings of {@link createJsonFileStorage}. */
 export interface JsonFileStorageSettings {
-  /** Path of `registry.json`. Created on the first write; its folder must exist. */
+  /** Path of `registry.json`. Created on the first write, with its folder. */
   path: string;
   /** Path of the usage log. Default: `path` with `.json` replaced by `.usage.jsonl`. */
   usagePath?: string;
@@ -107,6 +107,24 @@ export function createJsonFileStorage(settings: JsonFileStorageSettings): Storag
     cache = { identity: identityOf(stat), state };
   }
 
+  /**
+   * Takes the file lock of `file`, creating the folder first: a registry in a folder that does
+   * not exist yet is created on its first write rather than failing.
+   */
+  async function lock(file: string): Promise<() => Promise<void>> {
+    try {
+      await fs.mkdir(dirname(file), { recursive: true });
+    } catch (error) {
+      throw new TinyLLMError({
+        code: 'INVALID_CONFIG',
+        message: `Cannot create the folder of ${file}: ${(error as Error).message}`,
+        path: 'path',
+        cause: error,
+      });
+    }
+    return acquireFileLock(file, settings.lock);
+  }
+
   function exclusive<T>(task: () => Promise<T>): Promise<T> {
     const run = queue.then(task, task);
     queue = run.catch(() => {});
@@ -116,8 +134,9 @@ export function createJsonFileStorage(settings: JsonFileStorageSettings): Storag
   /** Runs `change` on fresh state under the lock and writes the result if it did not throw. */
   function mutate<T>(change: (state: RecordState) => T): Promise<T> {
     return exclusive(async () => {
-      const release = await acquireFileLock(path, settings.lock);
+      const release = await lock(path);
       try {
+        await removeAbandonedTempFiles(path);
         const loaded = await load();
         const result = change(loaded.state);
         try {
@@ -161,6 +180,19 @@ export function createJsonFileStorage(settings: JsonFileStorageSettings): Storag
     return records;
   }
 
+  async function selectUsage(
+    modelRecordId: string,
+    query: UsageQuery,
+    owner: UsageOwner | undefined,
+  ): Promise<UsageRecord[]> {
+    return (await readUsage()).filter(
+      (record) =>
+        record.modelRecordId === modelRecordId &&
+        matchesUsageQuery(record, query) &&
+        matchesUsageOwner(record, owner),
+    );
+  }
+
   return {
     kind: 'json-file',
     insertModel: (model: StoredModel) => mutate((state) => state.insertModel(model)),
@@ -193,7 +225,7 @@ export function createJsonFileStorage(settings: JsonFileStorageSettings): Storag
     appendUsage: (records: UsageRecord[]) =>
       exclusive(async () => {
         if (records.length === 0) return;
-        const release = await acquireFileLock(usagePath, settings.lock);
+        const release = await lock(usagePath);
         try {
           // A killed writer may have left a partial last line; start on a fresh line.
           let prefix = '';
@@ -218,17 +250,41 @@ export function createJsonFileStorage(settings: JsonFileStorageSettings): Storag
           await release();
         }
       }),
-    usageStats: async (modelRecordId: string, query: UsageQuery) => {
-      const records = (await readUsage()).filter(
-        (record) => record.modelRecordId === modelRecordId && matchesUsageQuery(record, query),
-      );
-      return computeUsageStats(modelRecordId, records);
-    },
+    usageStats: async (modelRecordId: string, query: UsageQuery, owner?: UsageOwner) =>
+      computeUsageStats(modelRecordId, await selectUsage(modelRecordId, query, owner)),
+    usageRecords: (modelRecordId: string, query: UsageQuery, owner?: UsageOwner) =>
+      selectUsage(modelRecordId, query, owner),
+    getAlias: (ownerId, name, alias, scope) =>
+      read((state) => state.getAlias(ownerId, name, alias, scope)),
+    listAliases: (query, scope) => read((state) => state.listAliases(query, scope)),
+    putAlias: (alias, expectedRevision, scope) =>
+      mutate((state) => state.putAlias(alias, expectedRevision, scope)),
+    deleteAlias: async (id, scope) => mutate((state) => state.deleteAlias(id, scope)),
     close: async () => {
       await queue;
       cache = undefined;
     },
   };
+}
+
+/**
+ * Removes temp files of atomic writes cut short by a kill (write-file-atomic names them
+ * `<file>.<decimal number>` and cleans them only on a normal exit). Runs under the file lock:
+ * every writer of the file holds it while its temp file exists, so any such file seen now
+ * belongs to a writer that is gone.
+ */
+async function removeAbandonedTempFiles(file: string): Promise<void> {
+  const prefix = `${basename(file)}.`;
+  let entries: string[];
+  try {
+    entries = await fs.readdir(dirname(file));
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !/^\d{1,10}$/.test(entry.slice(prefix.length))) continue;
+    await fs.rm(join(dirname(file), entry), { force: true });
+  }
 }
 
 async function fsyncDirectory(directory: string): Promise<void> {

@@ -8,11 +8,10 @@ import type {
   StoredModel,
   UsageQuery,
   UsageRecord,
-  UsageStats,
 } from '../../records';
 import { RecordState } from '../record-state';
-import { computeUsageStats, matchesUsageQuery } from '../shared';
-import type { ConfigQuery, OwnerScope, StorageAdapter } from '../types';
+import { computeUsageStats, matchesUsageOwner, matchesUsageQuery } from '../shared';
+import type { ConfigQuery, OwnerScope, StorageAdapter, UsageOwner } from '../types';
 
 /** Settings of {@link createMemoryStorage}. None yet; the interface keeps the plug-in shape. */
 export type MemoryStorageSettings = Record<string, never>;
@@ -28,6 +27,10 @@ export type MemoryStorageSettings = Record<string, never>;
 export function createMemoryStorage(_settings: MemoryStorageSettings = {}): StorageAdapter {
   const state = new RecordState();
   const usage = new Map<string, UsageRecord[]>();
+  const select = (modelRecordId: string, query: UsageQuery, owner: UsageOwner | undefined) =>
+    (usage.get(modelRecordId) ?? []).filter(
+      (record) => matchesUsageQuery(record, query) && matchesUsageOwner(record, owner),
+    );
   return {
     kind: 'memory',
     async insertModel(model: StoredModel) {
@@ -76,11 +79,23 @@ export function createMemoryStorage(_settings: MemoryStorageSettings = {}): Stor
         usage.set(record.modelRecordId, list);
       }
     },
-    async usageStats(modelRecordId: string, query: UsageQuery): Promise<UsageStats> {
-      const records = (usage.get(modelRecordId) ?? []).filter((record) =>
-        matchesUsageQuery(record, query),
-      );
-      return computeUsageStats(modelRecordId, records);
+    async usageStats(modelRecordId: string, query: UsageQuery, owner?: UsageOwner) {
+      return computeUsageStats(modelRecordId, select(modelRecordId, query, owner));
+    },
+    async usageRecords(modelRecordId: string, query: UsageQuery, owner?: UsageOwner) {
+      return select(modelRecordId, query, owner).map((record) => structuredClone(record));
+    },
+    async getAlias(ownerId, name, alias, scope) {
+      return state.getAlias(ownerId, name, alias, scope);
+    },
+    async listAliases(query, scope) {
+      return state.listAliases(query, scope);
+    },
+    async putAlias(alias, expectedRevision, scope) {
+      state.putAlias(alias, expectedRevision, scope);
+    },
+    async deleteAlias(id, scope) {
+      return state.deleteAlias(id, scope);
     },
     async close() {},
   };

@@ -3,31 +3,36 @@
  * persisted to a data directory) or on a PostgreSQL server through `pg`. Both drivers are
  * optional peers, imported only when this adapter is created with them.
  *
+ * The adapter is composed of: `connection.ts` (open, migrate, close), `rows.ts` (row mapping),
+ * `where.ts` (WHERE builder), `usage-queries.ts` (usage in SQL), `data-dir-lock.ts` (PGlite).
+ *
  * @packageDocumentation
  */
-import { TinyLLMError, providerIdSchema } from '@tinyllm/core';
-import * as lockfile from 'proper-lockfile';
+import { TinyLLMError } from '@tinyllm/core';
 import { conflict, notFound } from '../../errors';
-import type {
-  ModelQuery,
-  Page,
-  SavedConfig,
-  StoredModel,
-  UsageQuery,
-  UsageRecord,
-  UsageStats,
-} from '../../records';
+import type { ModelQuery, Page, UsageQuery, UsageRecord, UsageStats } from '../../records';
 import { canWrite, checkReplace, duplicateName } from '../shared';
-import type { ConfigQuery, OwnerScope, StorageAdapter } from '../types';
-import { migrations } from './migrations';
+import type { AliasQuery, ConfigQuery, OwnerScope, StorageAdapter, UsageOwner } from '../types';
+import { createConnection } from './connection';
 import {
-  type PGliteLike,
-  type PgPoolLike,
-  type SqlClient,
-  importOptional,
-  pgPoolClient,
-  pgliteClient,
-} from './sql-client';
+  type AliasRow,
+  type ConfigRow,
+  aliasColumns,
+  aliasParams,
+  aliasValues,
+  configColumns,
+  configParams,
+  configValues,
+  modelColumns,
+  modelParams,
+  modelValues,
+  rowToAlias,
+  rowToConfig,
+  rowToModel,
+} from './rows';
+import type { PGliteLike, PgPoolLike } from './sql-client';
+import { appendUsageRows, queryUsageRecords, queryUsageStats } from './usage-queries';
+import { Where, escapeLike, orderBy } from './where';
 
 export type { PGliteLike, PgPoolLike } from './sql-client';
 export { migrations, type Migration } from './migrations';
@@ -52,180 +57,6 @@ function isUniqueViolation(error: unknown): error is { code: string; constraint?
   return (error as { code?: unknown } | null)?.code === uniqueViolation;
 }
 
-interface ModelRow {
-  id: string;
-  owner_id: string | null;
-  name: string;
-  description: string;
-  provider: string;
-  base_url: string | null;
-  model_id: string;
-  context_length: number | null;
-  max_output_tokens: number | null;
-  supports_streaming: boolean;
-  supports_functions: boolean;
-  enabled: boolean;
-  api_key: StoredModel['apiKey'];
-  tags: string[];
-  provenance: StoredModel['provenance'];
-  options: StoredModel['options'];
-  created_at: Date | string;
-  updated_at: Date | string;
-  revision: number;
-}
-
-interface ConfigRow {
-  id: string;
-  owner_id: string | null;
-  name: string;
-  description: string;
-  template_type: string | null;
-  config: Record<string, unknown>;
-  valid: boolean;
-  errors: SavedConfig['errors'];
-  warnings: SavedConfig['warnings'];
-  times_used: number;
-  last_used_at: Date | string | null;
-  created_at: Date | string;
-  updated_at: Date | string;
-  revision: number;
-}
-
-const iso = (value: Date | string): string =>
-  value instanceof Date ? value.toISOString() : new Date(value).toISOString();
-
-function rowToModel(row: ModelRow): StoredModel {
-  return {
-    id: row.id,
-    ownerId: row.owner_id,
-    name: row.name,
-    description: row.description,
-    provider: providerIdSchema.parse(row.provider),
-    baseUrl: row.base_url,
-    modelId: row.model_id,
-    contextLength: row.context_length,
-    maxOutputTokens: row.max_output_tokens,
-    supportsStreaming: row.supports_streaming,
-    supportsFunctions: row.supports_functions,
-    enabled: row.enabled,
-    apiKey: row.api_key,
-    tags: row.tags,
-    provenance: row.provenance,
-    options: row.options,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-    revision: row.revision,
-  };
-}
-
-function rowToConfig(row: ConfigRow): SavedConfig {
-  return {
-    id: row.id,
-    ownerId: row.owner_id,
-    name: row.name,
-    description: row.description,
-    templateType: row.template_type,
-    config: row.config,
-    valid: row.valid,
-    errors: row.errors,
-    warnings: row.warnings,
-    timesUsed: row.times_used,
-    lastUsedAt: row.last_used_at === null ? null : iso(row.last_used_at),
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-    revision: row.revision,
-  };
-}
-
-const json = (value: unknown) =>
-  value === null || value === undefined ? null : JSON.stringify(value);
-
-// Values are passed as JSON so text[] columns work the same through PGlite and pg.
-const textArray = (index: number) => `ARRAY(SELECT jsonb_array_elements_text($${index}::jsonb))`;
-
-function modelParams(model: StoredModel): unknown[] {
-  return [
-    model.id,
-    model.ownerId,
-    model.name,
-    model.description,
-    model.provider,
-    model.baseUrl,
-    model.modelId,
-    model.contextLength,
-    model.maxOutputTokens,
-    model.supportsStreaming,
-    model.supportsFunctions,
-    model.enabled,
-    json(model.apiKey),
-    JSON.stringify(model.tags),
-    json(model.provenance),
-    json(model.options),
-    model.createdAt,
-    model.updatedAt,
-    model.revision,
-  ];
-}
-
-const modelColumns =
-  'id, owner_id, name, description, provider, base_url, model_id, context_length, max_output_tokens, supports_streaming, supports_functions, enabled, api_key, tags, provenance, options, created_at, updated_at, revision';
-const modelValues = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::jsonb, ${textArray(14)}, $15::jsonb, $16::jsonb, $17::timestamptz, $18::timestamptz, $19`;
-
-function configParams(config: SavedConfig): unknown[] {
-  return [
-    config.id,
-    config.ownerId,
-    config.name,
-    config.description,
-    config.templateType,
-    JSON.stringify(config.config),
-    config.valid,
-    JSON.stringify(config.errors),
-    JSON.stringify(config.warnings),
-    config.timesUsed,
-    config.lastUsedAt,
-    config.createdAt,
-    config.updatedAt,
-    config.revision,
-  ];
-}
-const configColumns =
-  'id, owner_id, name, description, template_type, config, valid, errors, warnings, times_used, last_used_at, created_at, updated_at, revision';
-const configValues =
-  '$1, $2, $3, $4, $5, $6::jsonb, $7, $8::jsonb, $9::jsonb, $10, $11::timestamptz, $12::timestamptz, $13::timestamptz, $14';
-
-/** Collects SQL conditions and their parameters. */
-class Where {
-  readonly conditions: string[] = [];
-  readonly params: unknown[];
-  constructor(params: unknown[] = []) {
-    this.params = params;
-  }
-  param(value: unknown): string {
-    this.params.push(value);
-    return `$${this.params.length}`;
-  }
-  add(condition: string): void {
-    this.conditions.push(condition);
-  }
-  readable(scope: OwnerScope): void {
-    if (scope.type === 'global') this.add('owner_id IS NULL');
-    else if (scope.type === 'owner') {
-      this.add(`(owner_id IS NULL OR owner_id = ${this.param(scope.ownerId)})`);
-    }
-  }
-  writable(scope: OwnerScope): void {
-    if (scope.type === 'global') this.add('owner_id IS NULL');
-    else if (scope.type === 'owner') this.add(`owner_id = ${this.param(scope.ownerId)}`);
-  }
-  toString(): string {
-    return this.conditions.length === 0 ? 'TRUE' : this.conditions.join(' AND ');
-  }
-}
-
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (match) => `\\${match}`);
-const orderBy = `ORDER BY name COLLATE "C", coalesce(owner_id, '') COLLATE "C", id COLLATE "C"`;
-
 /**
  * Creates PostgreSQL storage. Tables are created (migrated) on first use.
  *
@@ -249,85 +80,9 @@ export function createPostgresStorage(settings: PostgresStorageSettings): Storag
   const models = `${schema}.llm_models`;
   const configs = `${schema}.llm_training_configs`;
   const usage = `${schema}.llm_usage_events`;
-  let releaseDataDir: (() => Promise<void>) | undefined;
-  let ready: Promise<SqlClient> | undefined;
-  let closed = false;
-
-  async function open(): Promise<SqlClient> {
-    const client = settings.client;
-    if (client === 'pglite') {
-      const { PGlite } = await importOptional(
-        '@electric-sql/pglite',
-        () => import('@electric-sql/pglite'),
-      );
-      if (settings.dataDir !== undefined) releaseDataDir = await lockDataDir(settings.dataDir);
-      try {
-        const db = await PGlite.create(settings.dataDir);
-        return pgliteClient(db as unknown as PGliteLike, true);
-      } catch (error) {
-        await releaseDataDir?.();
-        throw error;
-      }
-    }
-    if (typeof client === 'string') {
-      const pg = await importOptional('pg', () => import('pg'));
-      const Pool = (pg.default ?? pg).Pool;
-      const pool = new Pool({ connectionString: client, max: 4 });
-      // Idle clients can error when the server restarts; the next query reconnects.
-      pool.on('error', () => {});
-      return pgPoolClient(pool as unknown as PgPoolLike, true);
-    }
-    if ('exec' in client && 'transaction' in client) return pgliteClient(client, false);
-    return pgPoolClient(client as PgPoolLike, false);
-  }
-
-  async function migrate(db: SqlClient): Promise<void> {
-    await db.transaction(async (tx) => {
-      // Serializes concurrent first starts (several app processes on one server).
-      await tx.query('SELECT pg_advisory_xact_lock(7261001)');
-      await tx.exec(
-        `CREATE SCHEMA IF NOT EXISTS ${schema}; CREATE TABLE IF NOT EXISTS ${schema}.llm_registry_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());`,
-      );
-      const applied = new Set(
-        (
-          await tx.query<{ version: number }>(
-            `SELECT version FROM ${schema}.llm_registry_migrations`,
-          )
-        ).rows.map((row) => row.version),
-      );
-      for (const migration of migrations) {
-        if (applied.has(migration.version)) continue;
-        await tx.exec(migration.sql.replaceAll('{schema}', schema));
-        await tx.query(
-          `INSERT INTO ${schema}.llm_registry_migrations (version, name) VALUES ($1, $2)`,
-          [migration.version, migration.name],
-        );
-      }
-    });
-  }
-
-  function db(): Promise<SqlClient> {
-    if (closed) {
-      return Promise.reject(
-        new TinyLLMError({ code: 'INVALID_REQUEST', message: 'This storage has been closed.' }),
-      );
-    }
-    ready ??= (async () => {
-      const client = await open();
-      try {
-        await migrate(client);
-      } catch (error) {
-        await client.close().catch(() => {});
-        await releaseDataDir?.();
-        throw error;
-      }
-      return client;
-    })();
-    ready.catch(() => {
-      ready = undefined;
-    });
-    return ready;
-  }
+  const aliases = `${schema}.llm_model_aliases`;
+  const connection = createConnection(settings, schema);
+  const db = connection.db;
 
   async function insert(
     table: string,
@@ -482,6 +237,9 @@ export function createPostgresStorage(settings: PostgresStorageSettings): Storag
       if (query.sourceRepoId !== undefined) {
         where.add(`source_repo_id = ${where.param(query.sourceRepoId)}`);
       }
+      if (query.trainingConfigId !== undefined) {
+        where.add(`training_config_id = ${where.param(query.trainingConfigId)}`);
+      }
       if (query.search !== undefined) {
         const pattern = where.param(`%${escapeLike(query.search)}%`);
         where.add(`(name ILIKE ${pattern} OR description ILIKE ${pattern})`);
@@ -529,7 +287,8 @@ export function createPostgresStorage(settings: PostgresStorageSettings): Storag
     async markConfigUsed(id, at, scope) {
       const where = new Where([id, at]);
       where.add('id = $1');
-      where.readable(scope);
+      // A use is a write: global configs are read-only to users, so their counter is too.
+      where.writable(scope);
       const { rows } = await (await db()).query<ConfigRow>(
         `UPDATE ${configs} SET times_used = times_used + 1, last_used_at = $2::timestamptz WHERE ${where} RETURNING *`,
         where.params,
@@ -537,118 +296,69 @@ export function createPostgresStorage(settings: PostgresStorageSettings): Storag
       if (rows[0] === undefined) throw notFound('config', id);
       return rowToConfig(rows[0]);
     },
-    async appendUsage(records: UsageRecord[]) {
-      if (records.length === 0) return;
-      const client = await db();
-      await client.transaction(async (tx) => {
-        for (const record of records) {
-          await tx.query(
-            `INSERT INTO ${usage} (model_record_id, started_at, total_ms, time_to_first_token_ms, input_tokens, output_tokens, estimated, error_code, session_id, tags, event)
-             VALUES ($1, $2::timestamptz, $3, $4, $5, $6, $7, $8, $9, ${textArray(10)}, $11::jsonb)`,
-            [
-              record.modelRecordId,
-              record.startedAt,
-              record.totalMs,
-              record.timeToFirstTokenMs ?? null,
-              record.inputTokens,
-              record.outputTokens,
-              record.estimated,
-              record.errorCode ?? null,
-              record.sessionId ?? null,
-              JSON.stringify(record.tags ?? []),
-              JSON.stringify(record),
-            ],
-          );
-        }
-      });
-    },
-    async usageStats(modelRecordId: string, query: UsageQuery): Promise<UsageStats> {
-      const where = new Where([modelRecordId]);
-      where.add('model_record_id = $1');
-      if (query.since !== undefined)
-        where.add(`started_at >= ${where.param(query.since)}::timestamptz`);
-      if (query.until !== undefined)
-        where.add(`started_at < ${where.param(query.until)}::timestamptz`);
-      if (query.sessionId !== undefined) where.add(`session_id = ${where.param(query.sessionId)}`);
-      if (query.tag !== undefined) where.add(`tags @> ARRAY[${where.param(query.tag)}::text]`);
-      const client = await db();
-      const { rows } = await client.query<Record<string, number | string | null>>(
-        `SELECT count(*)::float8 AS requests,
-                count(error_code)::float8 AS errors,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY total_ms) AS p50,
-                percentile_cont(0.95) WITHIN GROUP (ORDER BY total_ms) AS p95,
-                percentile_cont(0.5) WITHIN GROUP (ORDER BY time_to_first_token_ms) AS ttft_p50,
-                percentile_cont(0.95) WITHIN GROUP (ORDER BY time_to_first_token_ms) AS ttft_p95,
-                coalesce(sum(input_tokens), 0)::float8 AS input,
-                coalesce(sum(output_tokens), 0)::float8 AS output,
-                (count(*) FILTER (WHERE estimated))::float8 AS estimated
-           FROM ${usage} WHERE ${where}`,
+    appendUsage: async (records: UsageRecord[]) => appendUsageRows(await db(), usage, records),
+    usageStats: async (
+      modelRecordId: string,
+      query: UsageQuery,
+      owner?: UsageOwner,
+    ): Promise<UsageStats> => queryUsageStats(await db(), usage, modelRecordId, query, owner),
+    usageRecords: async (modelRecordId: string, query: UsageQuery, owner?: UsageOwner) =>
+      queryUsageRecords(await db(), usage, modelRecordId, query, owner),
+    async getAlias(ownerId, name, alias, scope) {
+      const where = new Where();
+      where.add(`name = ${where.param(name)}`);
+      where.add(`alias = ${where.param(alias)}`);
+      where.add(ownerId === null ? 'owner_id IS NULL' : `owner_id = ${where.param(ownerId)}`);
+      where.readable(scope);
+      const { rows } = await (await db()).query<AliasRow>(
+        `SELECT * FROM ${aliases} WHERE ${where}`,
         where.params,
       );
-      const codes = await client.query<{ error_code: string; count: number }>(
-        `SELECT error_code, count(*)::float8 AS count FROM ${usage} WHERE ${where} AND error_code IS NOT NULL GROUP BY error_code`,
-        where.params,
-      );
-      const row = rows[0] ?? {};
-      const numberOrNull = (value: unknown) =>
-        value === null || value === undefined ? null : Number(value);
-      return {
-        modelRecordId,
-        requests: Number(row.requests ?? 0),
-        errors: Number(row.errors ?? 0),
-        errorCodes: Object.fromEntries(
-          codes.rows.map((entry) => [entry.error_code, Number(entry.count)]),
-        ),
-        latencyMs: { p50: numberOrNull(row.p50), p95: numberOrNull(row.p95) },
-        timeToFirstTokenMs: { p50: numberOrNull(row.ttft_p50), p95: numberOrNull(row.ttft_p95) },
-        tokens: {
-          input: Number(row.input ?? 0),
-          output: Number(row.output ?? 0),
-          estimatedRequests: Number(row.estimated ?? 0),
-        },
-      };
+      return rows[0] === undefined ? undefined : rowToAlias(rows[0]);
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      const pending = ready;
-      ready = undefined;
-      if (pending !== undefined) {
-        const client = await pending.catch(() => undefined);
-        await client?.close();
+    async listAliases(query: AliasQuery, scope: OwnerScope) {
+      const where = new Where();
+      where.readable(scope);
+      if (query.name !== undefined) where.add(`name = ${where.param(query.name)}`);
+      if (query.modelRecordId !== undefined) {
+        where.add(`model_record_id = ${where.param(query.modelRecordId)}`);
       }
-      await releaseDataDir?.();
-      releaseDataDir = undefined;
+      const { rows } = await (await db()).query<AliasRow>(
+        `SELECT * FROM ${aliases} WHERE ${where} ${orderBy}, alias COLLATE "C"`,
+        where.params,
+      );
+      return rows.map(rowToAlias);
     },
+    async putAlias(alias, expectedRevision, scope) {
+      const record = { id: alias.id, name: `${alias.name}@${alias.alias}`, ownerId: alias.ownerId };
+      if (expectedRevision === null) {
+        if (!canWrite(alias.ownerId, scope)) throw notFound('alias', record.name);
+        try {
+          await (await db()).query(
+            `INSERT INTO ${aliases} (${aliasColumns}) VALUES (${aliasValues})`,
+            aliasParams(alias),
+          );
+        } catch (error) {
+          if (!isUniqueViolation(error)) throw error;
+          throw conflict(`The alias "${record.name}" already exists.`, {
+            name: alias.name,
+            alias: alias.alias,
+          });
+        }
+        return;
+      }
+      await replace(
+        aliases,
+        'alias',
+        aliasColumns,
+        aliasValues,
+        aliasParams(alias),
+        record,
+        expectedRevision,
+        scope,
+      );
+    },
+    deleteAlias: (id, scope) => deleteById(aliases, id, scope),
+    close: () => connection.close(),
   };
-}
-
-/**
- * Locks a PGlite data directory for this process: PGlite is single-user PostgreSQL, and two
- * processes on one directory corrupt it. Throws CONFLICT naming the directory when it is taken.
- */
-async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  const { mkdir } = await import('node:fs/promises');
-  await mkdir(dataDir, { recursive: true });
-  try {
-    const release = await lockfile.lock(dataDir, {
-      lockfilePath: `${dataDir.replace(/[\\/]+$/, '')}.lock`,
-      realpath: false,
-      stale: 10_000,
-      onCompromised: () => {},
-    });
-    return async () => {
-      await release().catch(() => {});
-    };
-  } catch (error) {
-    if ((error as { code?: unknown }).code === 'ELOCKED') {
-      throw new TinyLLMError({
-        code: 'CONFLICT',
-        message: `The PGlite data directory ${dataDir} is already open in another process (or another storage in this one). PGlite allows one process per directory: share one storage, or use a PostgreSQL server.`,
-        details: { dataDir },
-        cause: error,
-      });
-    }
-    throw error;
-  }
 }

@@ -86,4 +86,27 @@ CREATE TABLE {schema}.llm_usage_events (
 CREATE INDEX llm_usage_events_model ON {schema}.llm_usage_events (model_record_id, started_at);
 `,
   },
+  {
+    version: 2,
+    name: 'per-owner usage, training config link, aliases',
+    sql: `
+ALTER TABLE {schema}.llm_usage_events ADD COLUMN owner_id text;
+ALTER TABLE {schema}.llm_models ADD COLUMN training_config_id text GENERATED ALWAYS AS (provenance->>'trainingConfigId') STORED;
+CREATE INDEX llm_models_training_config_id ON {schema}.llm_models (training_config_id);
+
+CREATE TABLE {schema}.llm_model_aliases (
+  id text PRIMARY KEY,
+  owner_id text,
+  name text NOT NULL,
+  alias text NOT NULL,
+  model_record_id text NOT NULL,
+  history jsonb NOT NULL,
+  created_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  revision integer NOT NULL
+);
+CREATE UNIQUE INDEX llm_model_aliases_key ON {schema}.llm_model_aliases (owner_id, name, alias) NULLS NOT DISTINCT;
+CREATE INDEX llm_model_aliases_model ON {schema}.llm_model_aliases (model_record_id);
+`,
+  },
 ];

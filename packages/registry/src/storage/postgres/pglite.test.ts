@@ -6,7 +6,7 @@ import { TinyLLMError } from '@tinyllm/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../../registry';
 import { describeStorageConformance } from '../conformance';
-import { createPostgresStorage } from './index';
+import { createPostgresStorage, migrations } from './index';
 
 // One PGlite instance for the suite (starting one takes ~0.5 s); each test gets its own schema.
 let shared: PGlite;
@@ -66,7 +66,9 @@ describe('postgres storage on PGlite', () => {
     const { rows } = await shared.query<{ version: number }>(
       `SELECT version FROM ${schema}.llm_registry_migrations`,
     );
-    expect(rows.map((row) => row.version)).toEqual([1]);
+    expect(rows.map((row) => row.version)).toEqual(
+      migrations.map((migration) => migration.version),
+    );
     const indexes = await shared.query<{ indexname: string }>(
       `SELECT indexname FROM pg_indexes WHERE schemaname = '${schema}' AND tablename = 'llm_models'`,
     );

@@ -1,0 +1,339 @@
+/**
+ * `pnpm bench`: the performance table of issue 20, every row measured side by side in one run,
+ * in paired rounds (both sides in each round, the order alternating), reporting the median of
+ * the per-round ratios and the load average at the start.
+ *
+ * Rows:
+ * - CPU per stream, 200 tokens paced 1 ms apart (as a server sends them), adapter ÷ the official
+ *   client it wraps, for each remote adapter; events seen on each side. Same, burst (2,000
+ *   tokens at once), for reference. The server runs in a child process, so process.cpuUsage
+ *   counts the client side only.
+ * - Router over the bare adapter (openai-compatible), 50 concurrent streams, wall.
+ * - Cold import of `@tinyllm/core` vs `ollama` (fresh node processes, import time measured in
+ *   the child; core's built dist is what is measured).
+ * - Local `stream()` tokens/s ÷ raw `model.generate` on the same session (models/tiny-tool-qwen).
+ *
+ * Env: TINYLLM_BENCH_ROUNDS (default 7), TINYLLM_BENCH_ONLY (comma list of row keys: paced,
+ * burst, router, import, local).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { createRouter } from '@tinyllm/core';
+import {
+  type RemoteAdapterName,
+  contendersFor,
+  modelContender,
+  serverKindOf,
+  tokenScenario,
+} from './contenders';
+import type { Contender } from './measure';
+import { startServerProcess } from './server-client';
+
+const rounds = Math.max(5, Number(process.env['TINYLLM_BENCH_ROUNDS'] ?? 7));
+const only = process.env['TINYLLM_BENCH_ONLY']?.split(',');
+const wants = (row: string) => !only || only.includes(row);
+const packageDirectory = fileURLToPath(new URL('..', import.meta.url));
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+/** One row of the table. */
+export interface SummaryRow {
+  measure: string;
+  subject: string;
+  tinyllm: string;
+  baseline: string;
+  /** Median of the per-round ratios. */
+  ratio: number;
+  perRound: number[];
+  target: string;
+  met: boolean | undefined;
+}
+
+const rows: SummaryRow[] = [];
+
+function report(row: SummaryRow): void {
+  rows.push(row);
+  console.log(
+    `  ${row.measure} | ${row.subject}: ${row.tinyllm} vs ${row.baseline} → median ratio ${row.ratio.toFixed(3)} (rounds: ${row.perRound.map((value) => value.toFixed(2)).join(' ')}) target ${row.target}${row.met === undefined ? '' : row.met ? ' ✓' : ' ✗'}`,
+  );
+}
+
+/** CPU time and events of `count` streams of one contender. */
+async function cpuOfStreams(
+  contender: Contender,
+  count: number,
+  expectedCharacters: number,
+): Promise<{ cpuMs: number; events: number }> {
+  let events = 0;
+  let characters = 0;
+  const before = process.cpuUsage();
+  for (let index = 0; index < count; index++) {
+    for await (const piece of contender.stream()) {
+      if (piece.length === 0) continue;
+      events++;
+      characters += piece.length;
+    }
+  }
+  const used = process.cpuUsage(before);
+  if (characters !== expectedCharacters * count)
+    throw new Error(`${contender.name} delivered ${characters / count} characters per stream, expected ${expectedCharacters}`);
+  return { cpuMs: (used.user + used.system) / 1000 / count, events: events / count };
+}
+
+/** Paired rounds: both sides each round, alternating who goes first. */
+async function pairedRounds<T>(
+  first: () => Promise<T>,
+  second: () => Promise<T>,
+): Promise<Array<[T, T]>> {
+  const results: Array<[T, T]> = [];
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      const a = await first();
+      const b = await second();
+      results.push([a, b]);
+    } else {
+      const b = await second();
+      const a = await first();
+      results.push([a, b]);
+    }
+  }
+  return results;
+}
+
+async function streamCpuRow(
+  adapterName: RemoteAdapterName,
+  mode: 'paced' | 'burst',
+): Promise<void> {
+  const server = await startServerProcess(serverKindOf[adapterName]);
+  try {
+    const tokens = mode === 'paced' ? 200 : 2_000;
+    const scenario = tokenScenario(tokens, mode === 'paced' ? 1 : 0);
+    const expected = Array.from({ length: tokens }, (_, index) => ` t${index}`).join('').length;
+    await server.script(scenario, 100_000);
+    const { adapter, client } = contendersFor(adapterName, server.url);
+    const streamsPerRound = mode === 'paced' ? 4 : 3;
+    // Warm-up: JIT, lazy SDK import, first connections.
+    await cpuOfStreams(adapter, 3, expected);
+    await cpuOfStreams(client, 3, expected);
+    const results = await pairedRounds(
+      () => cpuOfStreams(adapter, streamsPerRound, expected),
+      () => cpuOfStreams(client, streamsPerRound, expected),
+    );
+    const perRound = results.map(([a, b]) => a.cpuMs / b.cpuMs);
+    const ratio = median(perRound);
+    report({
+      measure:
+        mode === 'paced'
+          ? 'CPU per stream, 200 tokens paced 1 ms'
+          : 'CPU per stream, 2,000 tokens burst (reference)',
+      subject: `${adapterName} ÷ ${client.name}`,
+      tinyllm: `${median(results.map(([a]) => a.cpuMs)).toFixed(2)} ms (${median(results.map(([a]) => a.events))} events)`,
+      baseline: `${median(results.map(([, b]) => b.cpuMs)).toFixed(2)} ms (${median(results.map(([, b]) => b.events))} chunks)`,
+      ratio,
+      perRound,
+      target: mode === 'paced' ? '≤ 1.10' : '-',
+      met: mode === 'paced' ? ratio <= 1.1 : undefined,
+    });
+  } finally {
+    await server.close();
+  }
+}
+
+async function routerRow(): Promise<void> {
+  const server = await startServerProcess('openai');
+  try {
+    const tokens = 500;
+    const concurrency = 50;
+    await server.script(tokenScenario(tokens, 0), 100_000);
+    const { model } = contendersFor('openai-compatible', server.url);
+    const bare = modelContender('bare adapter', model);
+    const routed = modelContender('router', createRouter({ models: { m: model } }).model('m'));
+    const expected = Array.from({ length: tokens }, (_, index) => ` t${index}`).join('').length;
+    const wall = async (contender: Contender): Promise<number> => {
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          let characters = 0;
+          for await (const piece of contender.stream()) characters += piece.length;
+          if (characters !== expected) throw new Error(`${contender.name}: ${characters} characters`);
+        }),
+      );
+      return performance.now() - started;
+    };
+    await wall(bare);
+    await wall(routed);
+    const results = await pairedRounds(
+      () => wall(routed),
+      () => wall(bare),
+    );
+    const perRound = results.map(([a, b]) => a / b);
+    const ratio = median(perRound);
+    report({
+      measure: `router over the bare adapter, ${concurrency} concurrent streams (${tokens} tokens), wall`,
+      subject: 'openai-compatible',
+      tinyllm: `${median(results.map(([a]) => a)).toFixed(1)} ms`,
+      baseline: `${median(results.map(([, b]) => b)).toFixed(1)} ms`,
+      ratio,
+      perRound,
+      target: '≤ 1.05',
+      met: ratio <= 1.05,
+    });
+  } finally {
+    await server.close();
+  }
+}
+
+/** Import time of `specifier` in a fresh node process, measured inside it. */
+function importMs(specifier: string): number {
+  const code = `const started = performance.now(); await import(${JSON.stringify(specifier)}); process.stdout.write(String(performance.now() - started));`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: packageDirectory,
+    encoding: 'utf8',
+  });
+  if (result.status !== 0) throw new Error(`import ${specifier} failed: ${result.stderr}`);
+  return Number(result.stdout);
+}
+
+/** Wall time of a fresh node process that imports `specifier` (or nothing). */
+function processMs(specifier: string | undefined): number {
+  const code = specifier === undefined ? '' : `await import(${JSON.stringify(specifier)});`;
+  const started = performance.now();
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: packageDirectory,
+  });
+  if (result.status !== 0) throw new Error(`node -e failed for ${specifier}`);
+  return performance.now() - started;
+}
+
+async function importRow(): Promise<void> {
+  if (!existsSync(fileURLToPath(new URL('../../core/dist/index.js', import.meta.url)))) {
+    console.log('  cold import: packages/core/dist is missing (run `pnpm build` first); skipped');
+    return;
+  }
+  importMs('@tinyllm/core');
+  importMs('ollama');
+  const results = await pairedRounds(
+    async () => importMs('@tinyllm/core'),
+    async () => importMs('ollama'),
+  );
+  const perRound = results.map(([a, b]) => a / b);
+  const ratio = median(perRound);
+  // The issue's figure: a process that imports, minus a bare node process (paired too).
+  const processRounds = Array.from({ length: rounds }, () => {
+    const bare = processMs(undefined);
+    const core = processMs('@tinyllm/core');
+    const ollama = processMs('ollama');
+    return { core: core - bare, ollama: ollama - bare };
+  });
+  report({
+    measure: 'cold import (in a fresh process)',
+    subject: '@tinyllm/core ÷ ollama',
+    tinyllm: `${median(results.map(([a]) => a)).toFixed(1)} ms (process minus bare node ${median(processRounds.map((round) => round.core)).toFixed(1)} ms)`,
+    baseline: `${median(results.map(([, b]) => b)).toFixed(1)} ms (process minus bare node ${median(processRounds.map((round) => round.ollama)).toFixed(1)} ms)`,
+    ratio,
+    perRound,
+    target: '≤ 1.00',
+    met: ratio <= 1,
+  });
+}
+
+async function localRow(): Promise<void> {
+  const modelsDir =
+    process.env['TINYLLM_BENCH_MODELS_DIR'] ??
+    fileURLToPath(new URL('../../../models', import.meta.url));
+  const modelId = process.env['TINYLLM_BENCH_MODEL'] ?? 'tiny-tool-qwen';
+  const newTokens = Number(process.env['TINYLLM_BENCH_TOKENS'] ?? 128);
+  const { createTransformers } = await import('../src/transformers/index');
+  const transformers = createTransformers({ modelsDir });
+  const model = transformers(modelId);
+  const prompt = "what's the weather in Paris?";
+  const request = {
+    messages: [{ role: 'user' as const, content: prompt }],
+    maxOutputTokens: newTokens,
+    temperature: 0,
+    providerOptions: { transformers: { min_new_tokens: newTokens } },
+  };
+  try {
+    await model.chat(request);
+    const { runtime, release } = await model.acquireRuntime();
+    const text = runtime.tokenizer.apply_chat_template([{ role: 'user', content: prompt }], {
+      add_generation_prompt: true,
+      tokenize: false,
+    }) as string;
+    const inputs = runtime.tokenizer(text, { add_special_tokens: false });
+    release();
+    const direct = async (): Promise<number> => {
+      const { runtime: leased, release: done } = await model.acquireRuntime();
+      try {
+        const started = performance.now();
+        await leased.model.generate({
+          ...inputs,
+          do_sample: false,
+          max_new_tokens: newTokens,
+          min_new_tokens: newTokens,
+        });
+        return (newTokens * 1000) / (performance.now() - started);
+      } finally {
+        done();
+      }
+    };
+    const streamed = async (): Promise<number> => {
+      const started = performance.now();
+      let outputTokens = 0;
+      for await (const event of model.stream(request))
+        if (event.type === 'finish') outputTokens = event.usage.outputTokens;
+      const elapsed = performance.now() - started;
+      if (outputTokens !== newTokens)
+        throw new Error(`stream() generated ${outputTokens} tokens, not ${newTokens}`);
+      return (newTokens * 1000) / elapsed;
+    };
+    await direct();
+    await streamed();
+    const results = await pairedRounds(streamed, direct);
+    const perRound = results.map(([a, b]) => a / b);
+    const ratio = median(perRound);
+    report({
+      measure: `local stream() tokens/s ÷ raw generate, same session (${newTokens} tokens)`,
+      subject: modelId,
+      tinyllm: `${median(results.map(([a]) => a)).toFixed(1)} tok/s`,
+      baseline: `${median(results.map(([, b]) => b)).toFixed(1)} tok/s`,
+      ratio,
+      perRound,
+      target: '≥ 0.97',
+      met: ratio >= 0.97,
+    });
+  } finally {
+    await transformers.dispose();
+  }
+}
+
+export default async function summary(): Promise<SummaryRow[]> {
+  const load = os.loadavg();
+  console.log(
+    `tinyllm bench summary: ${rounds} paired rounds per row, load average at start ${load.map((value) => value.toFixed(2)).join(' ')} (1/5/15 min), ${os.cpus().length} CPUs, node ${process.version}`,
+  );
+  const adapters = Object.keys(serverKindOf) as RemoteAdapterName[];
+  if (wants('paced')) for (const adapter of adapters) await streamCpuRow(adapter, 'paced');
+  if (wants('burst')) for (const adapter of adapters) await streamCpuRow(adapter, 'burst');
+  if (wants('router')) await routerRow();
+  if (wants('import')) await importRow();
+  if (wants('local')) await localRow();
+  console.log('\n| measure | subject | tinyllm | baseline | median ratio | target | met |');
+  console.log('|---|---|---|---|---|---|---|');
+  for (const row of rows)
+    console.log(
+      `| ${row.measure} | ${row.subject} | ${row.tinyllm} | ${row.baseline} | ${row.ratio.toFixed(3)} | ${row.target} | ${row.met === undefined ? '-' : row.met ? 'yes' : 'no'} |`,
+    );
+  console.log(`load average at end: ${os.loadavg().map((value) => value.toFixed(2)).join(' ')}`);
+  return rows;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  await summary();
+}

@@ -1,0 +1,83 @@
+import { TinyLLMError } from '@tinyllm/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RequestTimeouts } from './request-timeouts';
+
+const context = { provider: 'test', modelId: 'm' };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('RequestTimeouts', () => {
+  it('fires TIMEOUT naming firstByteTimeoutMs when no answer comes, aborting the signal', async () => {
+    const timeouts = new RequestTimeouts(
+      { firstByteTimeoutMs: 20 },
+      new AbortController().signal,
+      context,
+    );
+    timeouts.requestSent();
+    await sleep(60);
+    expect(timeouts.signal.aborted).toBe(true);
+    expect(TinyLLMError.hasCode(timeouts.signal.reason, 'TIMEOUT')).toBe(true);
+    expect(timeouts.error?.retryable).toBe(true);
+    expect(timeouts.error?.message).toContain('firstByteTimeoutMs');
+    expect(timeouts.wrap(new Error('aborted'))).toBe(timeouts.error);
+    timeouts.dispose();
+  });
+
+  it('does not start the first-byte clock before the request goes out', async () => {
+    const timeouts = new RequestTimeouts(
+      { firstByteTimeoutMs: 10 },
+      new AbortController().signal,
+      context,
+    );
+    await sleep(40);
+    expect(timeouts.signal.aborted).toBe(false);
+    timeouts.dispose();
+  });
+
+  it('keeps a live stream alive with one timer, not one per read, and fires on silence', async () => {
+    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
+    const timeouts = new RequestTimeouts(
+      { streamIdleTimeoutMs: 30 },
+      new AbortController().signal,
+      context,
+    );
+    timeouts.requestSent();
+    timeouts.responded();
+    const armedBefore = setTimeoutSpy.mock.calls.length;
+    // 200 reads over ~100 ms: the stream is never idle for 30 ms.
+    for (let read = 0; read < 200; read++) {
+      timeouts.touch();
+      if (read % 20 === 0) await sleep(10);
+    }
+    expect(timeouts.signal.aborted).toBe(false);
+    // Re-armed a handful of times as the timer found the stream alive, never per read.
+    const armedDuring = setTimeoutSpy.mock.calls.length - armedBefore;
+    expect(armedDuring).toBeLessThan(20);
+    await sleep(80);
+    expect(timeouts.error?.message).toContain('streamIdleTimeoutMs');
+    timeouts.dispose();
+  });
+
+  it('ends a whole request at timeoutMs even while it streams, and follows the caller signal', async () => {
+    const timeouts = new RequestTimeouts({ timeoutMs: 40 }, new AbortController().signal, context);
+    timeouts.requestSent();
+    timeouts.responded();
+    const started = performance.now();
+    while (!timeouts.signal.aborted && performance.now() - started < 500) {
+      timeouts.touch();
+      await sleep(5);
+    }
+    expect(timeouts.error?.message).toContain('timeoutMs');
+    timeouts.dispose();
+
+    const caller = new AbortController();
+    const followed = new RequestTimeouts({}, caller.signal, context);
+    caller.abort(new Error('stop'));
+    expect(followed.signal.aborted).toBe(true);
+    expect(followed.error).toBeUndefined();
+    followed.dispose();
+  });
+});

@@ -1,0 +1,273 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { JsonMachine } from './json-machine';
+import { compileSchema, compileToolCalls } from './schema-compile';
+import { TokenAutomaton } from './token-automaton';
+import { buildVocabulary } from './vocabulary';
+import { createConstraintProcessor, type ConstraintMode } from './constrained-decoding';
+import { objectSchemaArbitrary, schemaArbitrary } from './random-schemas';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+// A synthetic byte-level vocabulary: every single byte (so any text can be spelled), JSON-ish
+// merges as real BPE vocabularies have them, and tokens that split UTF-8 characters.
+const pieces = [
+  '{"',
+  '"}',
+  '":',
+  '": ',
+  '", "',
+  ',"',
+  '", ',
+  '},',
+  '}}',
+  '],',
+  ']}',
+  '[{',
+  '{}',
+  '[]',
+  'true',
+  'false',
+  'null',
+  'nul',
+  'tr',
+  '12',
+  '00',
+  '-1',
+  '0.',
+  '.5',
+  ' "',
+  ' {',
+  '\n',
+  '\n ',
+  '  ',
+  '    ',
+  'name',
+  'age',
+  'city',
+  'km',
+  'mi',
+  'é',
+  '\\"',
+  '\\n',
+  '\\u00',
+  'e9',
+  'x"y',
+  '</tool_call>',
+  '<tool_call>',
+  'tool',
+  'hello',
+  ' world',
+];
+const tokens: Array<Uint8Array | undefined> = [];
+for (let byte = 0; byte < 256; byte++) tokens.push(Uint8Array.of(byte));
+for (const piece of pieces) tokens.push(encoder.encode(piece));
+tokens.push(Uint8Array.of(0xf0, 0x9f), Uint8Array.of(0x98, 0x80), Uint8Array.of(0xc3));
+const eos = tokens.length;
+tokens.push(undefined); // the end-of-sequence token: special, no bytes
+const vocabulary = buildVocabulary(tokens);
+const eosIds = new Set([eos]);
+
+/** Decodes with the constraint: each step takes the highest logit left after masking. */
+function decode(options: {
+  machine: JsonMachine;
+  mode: ConstraintMode;
+  maxNewTokens: number;
+  logits: (step: number, row: Float32Array) => void;
+}): { ids: number[]; text: string; endedWithEos: boolean } {
+  const automaton = new TokenAutomaton(options.machine, vocabulary);
+  const prompt = [1n, 2n, 3n];
+  const processor = createConstraintProcessor({
+    mode: options.mode,
+    automaton,
+    promptLength: prompt.length,
+    maxNewTokens: options.maxNewTokens,
+    eosTokenIds: eosIds,
+  });
+  const all = [...prompt];
+  const ids: number[] = [];
+  const row = new Float32Array(tokens.length);
+  for (let step = 0; step < options.maxNewTokens; step++) {
+    options.logits(step, row);
+    processor([all], { data: row, dims: [1, row.length] });
+    let best = 0;
+    for (let id = 1; id < row.length; id++) if (row[id]! > row[best]!) best = id;
+    if (best === eos) {
+      return { ids, text: textOf(ids), endedWithEos: true };
+    }
+    ids.push(best);
+    all.push(BigInt(best));
+  }
+  return { ids, text: textOf(ids), endedWithEos: false };
+}
+
+const textOf = (ids: number[]): string => {
+  const bytes: number[] = [];
+  for (const id of ids) bytes.push(...(tokens[id] ?? []));
+  return decoder.decode(Uint8Array.from(bytes));
+};
+
+const randomLogits = (seed: number) => {
+  let state = seed >>> 0 || 1;
+  return (_step: number, row: Float32Array) => {
+    for (let id = 0; id < row.length; id++) {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      row[id] = (state / 2 ** 32) * 10;
+    }
+  };
+};
+
+const validator = (schema: Record<string, unknown>) =>
+  z.fromJSONSchema(schema as Parameters<typeof z.fromJSONSchema>[0]);
+
+describe('constrained decoding (property)', () => {
+  it('random schemas × random logits: the output always parses and validates, closed within the budget', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(schemaArbitrary, objectSchemaArbitrary),
+        fc.integer(),
+        fc.integer({ min: 0, max: 80 }),
+        (schema, seed, slack) => {
+          const grammar = compileSchema(schema, { strict: true });
+          const machine = new JsonMachine(grammar);
+          const needed = machine.cost(machine.initial()) + 1;
+          const result = decode({
+            machine,
+            mode: 'json',
+            maxNewTokens: needed + slack,
+            logits: randomLogits(seed),
+          });
+          expect(result.endedWithEos).toBe(true);
+          const value = JSON.parse(result.text);
+          const parsed = validator(schema).safeParse(value);
+          expect(parsed.success, `${result.text}\n${JSON.stringify(parsed.error?.issues)}`).toBe(
+            true,
+          );
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it("the model's own output is unchanged when it is already valid", () => {
+    fc.assert(
+      fc.property(
+        objectSchemaArbitrary,
+        fc.integer(),
+        fc.constantFrom(0, 2),
+        (schema, seed, indent) => {
+          const machine = new JsonMachine(compileSchema(schema));
+          // A valid value (from a constrained random walk), written as a model would write it.
+          const walk = decode({
+            machine,
+            mode: 'json',
+            maxNewTokens: 400,
+            logits: randomLogits(seed),
+          });
+          const text = JSON.stringify(JSON.parse(walk.text), null, indent);
+          const wanted = greedyTokenize(text);
+          // Logits whose argmax is that text token by token, then end-of-sequence. The budget
+          // leaves room for closing one byte per token, so the forced closing never starts.
+          const result = decode({
+            machine,
+            mode: 'json',
+            maxNewTokens: wanted.length + encoder.encode(text).length + 2,
+            logits: (step, row) => {
+              randomLogits(seed + step)(step, row);
+              row[wanted[step] ?? eos] = 100;
+            },
+          });
+          expect(result.text).toBe(text);
+          expect(result.endedWithEos).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it('a forced tool call: only a <tool_call> of a given tool with valid arguments', () => {
+    const tools = [
+      {
+        name: 'calculator',
+        parameters: {
+          type: 'object',
+          properties: { expression: { type: 'string', maxLength: 20 } },
+          required: ['expression'],
+          additionalProperties: false,
+        },
+      },
+      {
+        name: 'convert',
+        parameters: {
+          type: 'object',
+          properties: { value: { type: 'number' }, to: { enum: ['km', 'mi'] } },
+          required: ['value', 'to'],
+          additionalProperties: false,
+        },
+      },
+    ];
+    const byName = new Map(tools.map((tool) => [tool.name, validator(tool.parameters)]));
+    fc.assert(
+      fc.property(fc.integer(), fc.integer({ min: 0, max: 60 }), (seed, slack) => {
+        const plan = toolMachine(tools, true);
+        const needed = plan.cost(plan.initial()) + 1;
+        const result = decode({
+          machine: plan,
+          mode: 'tool-calls',
+          maxNewTokens: needed + slack,
+          logits: randomLogits(seed),
+        });
+        expect(result.endedWithEos).toBe(true);
+        const calls = [...result.text.matchAll(/<tool_call>([\s\S]*?)<\/tool_call>/g)];
+        expect(calls.length).toBeGreaterThan(0);
+        expect(result.text.replace(/<tool_call>[\s\S]*?<\/tool_call>/g, '').trim()).toBe('');
+        for (const [, body] of calls) {
+          const call = JSON.parse(body!) as { name: string; arguments: unknown };
+          expect(byName.get(call.name)?.safeParse(call.arguments).success).toBe(true);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
+
+function toolMachine(
+  tools: Array<{ name: string; parameters: Record<string, unknown> }>,
+  repeat: boolean,
+): JsonMachine {
+  return new JsonMachine(compileToolCalls(tools), {
+    prefix: '<tool_call>',
+    suffix: '</tool_call>',
+    repeat,
+  });
+}
+
+/** Longest-match tokenization over the synthetic vocabulary. */
+function greedyTokenize(text: string): number[] {
+  const bytes = encoder.encode(text);
+  const ids: number[] = [];
+  let position = 0;
+  while (position < bytes.length) {
+    let best = bytes[position]!;
+    let bestLength = 1;
+    for (let id = 256; id < tokens.length; id++) {
+      const token = tokens[id];
+      if (!token || token.length <= bestLength || position + token.length > bytes.length) continue;
+      let match = true;
+      for (let index = 0; index < token.length; index++)
+        if (bytes[position + index] !== token[index]) {
+          match = false;
+          break;
+        }
+      if (match) {
+        best = id;
+        bestLength = token.length;
+      }
+    }
+    ids.push(best);
+    position += bestLength;
+  }
+  return ids;
+}

@@ -1,0 +1,63 @@
+/**
+ * Constrained decoding for the transformers provider. The provider calls
+ * {@link planRequestConstraint} before it leases the model (so a bad schema fails fast) and
+ * {@link createRequestProcessor} once the tokenizer is at hand.
+ */
+import type { ChatRequest, ToolDefinition } from '@tinyllm/core';
+import {
+  type ConstraintPlan,
+  type ConstraintSwitches,
+  type LogitsProcessorFunction,
+  automatonFor,
+  budgetError,
+  createConstraintProcessor,
+  minimumOutputTokens,
+  planConstraint,
+} from './constrained-decoding';
+import type { VocabularyTokenizer } from './vocabulary';
+
+export type { ConstraintPlan, ConstraintSwitches, LogitsProcessorFunction };
+export { enforcedKeywords } from './schema-compile';
+
+/** The tools a request shows the model, as `toTemplateTools` narrows them by `toolChoice`. */
+function visibleTools(request: ChatRequest): ToolDefinition[] {
+  const { tools, toolChoice } = request;
+  if (!tools || toolChoice === 'none') return [];
+  return typeof toolChoice === 'object'
+    ? tools.filter((tool) => tool.name === toolChoice.name)
+    : [...tools];
+}
+
+/** The constraint a request needs (undefined: none). Throws INVALID_REQUEST for a bad schema. */
+export function planRequestConstraint(
+  request: ChatRequest,
+  switches: ConstraintSwitches,
+): ConstraintPlan | undefined {
+  return planConstraint(request, visibleTools(request), switches);
+}
+
+/**
+ * The logits processor for a planned constraint. Throws INVALID_REQUEST when the output budget
+ * cannot hold the shortest valid output.
+ */
+export function createRequestProcessor(
+  plan: ConstraintPlan,
+  init: {
+    tokenizer: VocabularyTokenizer & object;
+    promptLength: number;
+    maxNewTokens: number;
+    eosTokenIds: ReadonlySet<number>;
+    context: { provider: string; modelId: string };
+  },
+): LogitsProcessorFunction {
+  const needed = minimumOutputTokens(plan);
+  if (needed !== undefined && needed > init.maxNewTokens)
+    throw budgetError(plan, init.maxNewTokens, needed, init.context);
+  return createConstraintProcessor({
+    mode: plan.mode,
+    automaton: automatonFor(plan, init.tokenizer),
+    promptLength: init.promptLength,
+    maxNewTokens: init.maxNewTokens,
+    eosTokenIds: init.eosTokenIds,
+  });
+}

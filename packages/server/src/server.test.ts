@@ -1,0 +1,251 @@
+import { TinyLLMError, errorCodes } from '@tinyllm/core';
+import { createScriptedModel } from '@tinyllm/core/testing';
+import { createMemoryStorage, createRegistry } from '@tinyllm/registry';
+import { describe, expect, it } from 'vitest';
+import { errorStatusByCode } from './openai/errors';
+import { createServer } from './server';
+
+const user = { role: 'user', content: 'What is 12 * 7?' };
+
+function post(
+  server: ReturnType<typeof createServer>,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  return server(
+    new Request('http://local/v1/chat/completions', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    }),
+  );
+}
+
+/** The `data:` payloads of an SSE body. */
+function dataLines(text: string): string[] {
+  return text
+    .split('\n\n')
+    .filter((frame) => frame.length > 0)
+    .map((frame) => {
+      expect(frame.startsWith('data: ')).toBe(true);
+      return frame.slice('data: '.length);
+    });
+}
+
+describe('createServer with scripted models', () => {
+  it('streams chunks exactly as OpenAI does, with include_usage', async () => {
+    const model = createScriptedModel({
+      script: [
+        {
+          text: ['Hel', 'lo'],
+          toolCalls: [{ id: 'call_a', name: 'calculator', arguments: { expression: '1+1' } }],
+          usage: { inputTokens: 5, outputTokens: 3 },
+        },
+      ],
+    });
+    const server = createServer({ models: { scripted: model } });
+    const response = await post(server, {
+      model: 'scripted',
+      messages: [user],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const data = dataLines(await response.text());
+    expect(data.at(-1)).toBe('[DONE]');
+    const chunks = data.slice(0, -1).map((line) => JSON.parse(line));
+    const ids = new Set(chunks.map((chunk) => chunk.id));
+    expect(ids.size).toBe(1);
+    expect([...ids][0]).toMatch(/^chatcmpl-/);
+    for (const chunk of chunks) {
+      expect(chunk.object).toBe('chat.completion.chunk');
+      expect(chunk.model).toBe('scripted');
+      expect(chunk).toHaveProperty('usage');
+    }
+    expect(chunks[0].choices[0].delta).toEqual({ role: 'assistant', content: '', refusal: null });
+    const text = chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('');
+    expect(text).toBe('Hello');
+    const toolDeltas = chunks.flatMap((chunk) => chunk.choices[0]?.delta.tool_calls ?? []);
+    expect(toolDeltas).toEqual([
+      { index: 0, id: 'call_a', type: 'function', function: { name: 'calculator', arguments: '' } },
+      { index: 0, function: { arguments: '{"expression":"1+1"}' } },
+    ]);
+    const finish = chunks.at(-2);
+    expect(finish.choices[0]).toEqual({
+      index: 0,
+      delta: {},
+      logprobs: null,
+      finish_reason: 'tool_calls',
+    });
+    expect(finish.usage).toBeNull();
+    expect(chunks.at(-1)).toMatchObject({
+      choices: [],
+      usage: { prompt_tokens: 5, completion_tokens: 3, total_tokens: 8 },
+    });
+  });
+
+  it('sends no usage field without include_usage, and a JSON completion without stream', async () => {
+    const model = createScriptedModel({
+      script: [{ text: 'Hi' }],
+      repeat: true,
+    });
+    const server = createServer({ models: { scripted: model } });
+    const streamed = dataLines(
+      await (await post(server, { model: 'scripted', messages: [user], stream: true })).text(),
+    );
+    for (const line of streamed.slice(0, -1)) expect(JSON.parse(line)).not.toHaveProperty('usage');
+    const response = await post(server, { model: 'scripted', messages: [user] });
+    const body = await response.json();
+    expect(body).toMatchObject({
+      object: 'chat.completion',
+      model: 'scripted',
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Hi', refusal: null },
+          finish_reason: 'stop',
+        },
+      ],
+      usage: { prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) },
+    });
+  });
+
+  it('reports a failure after the stream started as an error data event', async () => {
+    const model = createScriptedModel({
+      script: [
+        { text: ['partial'], error: { code: 'GENERATION_FAILED', message: 'the runtime crashed' } },
+      ],
+    });
+    const server = createServer({ models: { scripted: model } });
+    const data = dataLines(
+      await (await post(server, { model: 'scripted', messages: [user], stream: true })).text(),
+    );
+    expect(data).not.toContain('[DONE]');
+    expect(JSON.parse(data.at(-1) as string)).toEqual({
+      error: {
+        message: 'the runtime crashed',
+        type: 'server_error',
+        param: null,
+        code: 'generation_failed',
+      },
+    });
+  });
+
+  it('answers a failure before the first event with its status and Retry-After', async () => {
+    const model = createScriptedModel({
+      script: [{ error: { code: 'QUEUE_FULL', message: 'busy', retryAfterMs: 2500 } }],
+      repeat: true,
+    });
+    const server = createServer({ models: { scripted: model } });
+    for (const stream of [true, false]) {
+      const response = await post(server, { model: 'scripted', messages: [user], stream });
+      expect(response.status).toBe(429);
+      expect(response.headers.get('retry-after')).toBe('3');
+      expect(await response.json()).toEqual({
+        error: { message: 'busy', type: 'rate_limit_error', param: null, code: 'queue_full' },
+      });
+    }
+  });
+
+  it('has a deliberate status for every core error code', () => {
+    for (const code of errorCodes) expect(errorStatusByCode[code], code).toBeDefined();
+  });
+
+  it('maps unknown models to 404, bad fields to 400 naming them, unknown routes to 404', async () => {
+    const server = createServer({ models: { scripted: createScriptedModel({ script: [] }) } });
+    const missing = await post(server, { model: 'nope', messages: [user] });
+    expect(missing.status).toBe(404);
+    expect((await missing.json()).error).toMatchObject({ code: 'model_not_found', param: 'model' });
+    const bad = await post(server, { model: 'scripted', messages: [user], top_p: 0 });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error).toMatchObject({
+      type: 'invalid_request_error',
+      param: 'top_p',
+      code: 'invalid_request',
+    });
+    const notJson = await server(
+      new Request('http://local/v1/chat/completions', { method: 'POST', body: '{' }),
+    );
+    expect(notJson.status).toBe(400);
+    const route = await server(new Request('http://local/v1/embeddings', { method: 'POST' }));
+    expect(route.status).toBe(404);
+    expect((await route.json()).error.message).toContain('/v1/embeddings');
+  });
+
+  it('requires a configured key on /v1 and never echoes it', async () => {
+    const server = createServer({
+      models: { scripted: createScriptedModel({ script: [{ text: 'ok' }], repeat: true }) },
+      apiKeys: ['sk-first-secret-key', 'sk-second-secret-key'],
+    });
+    const list = (authorization?: string) =>
+      server(
+        new Request('http://local/v1/models', {
+          headers: authorization ? { authorization } : {},
+        }),
+      );
+    for (const header of [
+      undefined,
+      'Bearer sk-wrong-secret-key',
+      'Basic abc',
+      'Bearer sk-first-secret-ke',
+    ]) {
+      const response = await list(header);
+      expect(response.status).toBe(401);
+      const text = await response.text();
+      expect(text).not.toContain('sk-');
+      expect(JSON.parse(text).error.code).toBe('invalid_api_key');
+    }
+    expect((await list('Bearer sk-second-secret-key')).status).toBe(200);
+    expect((await list('bearer sk-first-secret-key')).status).toBe(200);
+    const health = await server(new Request('http://local/health'));
+    expect(health.status).toBe(200);
+  });
+
+  it('lists models from every source and serves registry records, recording their usage', async () => {
+    const registry = createRegistry({ storage: createMemoryStorage() });
+    await registry.models.register({
+      name: 'from-registry',
+      provider: 'openai-compatible',
+      baseUrl: 'http://127.0.0.1:9/v1',
+      modelId: 'remote',
+    });
+    await registry.models.register({
+      name: 'switched-off',
+      provider: 'openai-compatible',
+      baseUrl: 'http://127.0.0.1:9/v1',
+      modelId: 'remote',
+      enabled: false,
+    });
+    const built: string[] = [];
+    const server = createServer({
+      models: { given: createScriptedModel({ script: [{ text: 'given' }] }) },
+      registry,
+      createModel: (settings) => {
+        built.push(settings.modelId);
+        return createScriptedModel({
+          script: [{ text: 'from the registry', usage: { inputTokens: 4, outputTokens: 2 } }],
+        });
+      },
+    });
+    const list = await (await server(new Request('http://local/v1/models'))).json();
+    expect(list.data.map((entry: { id: string }) => entry.id).sort()).toEqual([
+      'from-registry',
+      'given',
+    ]);
+    const response = await post(server, { model: 'from-registry', messages: [user] });
+    expect((await response.json()).choices[0].message.content).toBe('from the registry');
+    expect(built).toEqual(['remote']);
+    expect((await post(server, { model: 'switched-off', messages: [user] })).status).toBe(404);
+    await registry.flush();
+    const stats = await registry.usage.stats('from-registry');
+    expect(stats).toMatchObject({ requests: 1 });
+  });
+
+  it('refuses a setup without models, or a registry without createModel', () => {
+    expect(() => createServer({})).toThrow(TinyLLMError);
+    expect(() =>
+      createServer({ registry: createRegistry({ storage: createMemoryStorage() }) }),
+    ).toThrow(/createModel/);
+  });
+});
