@@ -220,9 +220,16 @@ describe('createTrainingJob', () => {
     });
     const saved = await registry.configs.get('tiny-tools-ft-config');
     expect(saved).toMatchObject({ config, timesUsed: 1, valid: true });
-    expect((await modelsTrainedWith(registry, saved.id)).map((model) => model.id)).toEqual(
-      'trainingConfigId' in (record.provenance ?? {}) ? [record.id] : [],
-    );
+    expect(record.provenance).toMatchObject({
+      trainingConfigId: saved.id,
+      architecture: 'Qwen2ForCausalLM',
+      quantization: 'fp32',
+    });
+    expect((await modelsTrainedWith(registry, saved.id)).map((model) => model.id)).toEqual([
+      record.id,
+    ]);
+    expect(result.alias).toBe('tiny-tools@candidate');
+    expect((await registry.aliases.resolve('tiny-tools@candidate')).id).toBe(record.id);
     expect((await registry.models.lineage(record.id)).ancestors.map((model) => model.id)).toEqual([
       base.id,
     ]);

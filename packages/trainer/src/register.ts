@@ -11,8 +11,8 @@ import { type EvaluationOptions, evaluateModelFolder } from './evaluate';
 export interface TrainerRegistry {
   models: Pick<Registry['models'], 'register' | 'get' | 'list'>;
   configs: Pick<Registry['configs'], 'save' | 'markUsed'>;
-  /** Present once the registry has aliases; then the new model is pointed to by `family@alias`. */
-  aliases?: { set(name: string, alias: string, model: string): Promise<unknown> };
+  /** With aliases, the new model becomes `family@candidate`. */
+  aliases?: Pick<Registry['aliases'], 'set'>;
 }
 
 /** Where and how a trained model is registered. */
@@ -79,9 +79,7 @@ export async function registerTrainedModel(input: {
       if (typeof value === 'number' && Number.isFinite(value)) evaluation[key] = value;
     if (result.finalLoss !== undefined) evaluation['train_loss'] = result.finalLoss;
     if (result.evalLoss !== undefined) evaluation['eval_loss'] = result.evalLoss;
-    // Built as a plain object: trainingConfigId, architecture and quantization are provenance
-    // fields of registries that have them (older ones strip unknown keys).
-    const provenance: Record<string, unknown> = {
+    const provenance: RegisterModelInput['provenance'] = {
       trainingMethod: config.training.method,
       baseModel: base?.modelId ?? config.model.name,
       trainingDataset: `${dataset.name}@sha256:${dataset.sha256}`,
@@ -104,7 +102,7 @@ export async function registerTrainedModel(input: {
       supportsFunctions: true,
       supportsStreaming: true,
       tags: options.tags ?? ['fine-tuned', config.training.method],
-      provenance: provenance as RegisterModelInput['provenance'],
+      provenance,
     });
     let alias: string | undefined;
     if (options.alias !== false && registry.aliases !== undefined) {
@@ -130,17 +128,24 @@ export async function registerTrainedModel(input: {
   }
 }
 
-/** The models trained with a saved config: the config side of the link `trainingConfigId` makes. */
+/**
+ * The models trained with a saved config: the config side of the link `trainingConfigId` makes
+ * (the registry's `trainingConfigId` filter).
+ */
 export async function modelsTrainedWith(
   registry: TrainerRegistry,
   configId: string,
 ): Promise<ModelRecord[]> {
   const found: ModelRecord[] = [];
   for (let offset: number | null = 0; offset !== null; ) {
-    const page = await registry.models.list({ limit: 1000, offset });
-    for (const record of page.items)
-      if ((record.provenance as Record<string, unknown> | null)?.['trainingConfigId'] === configId)
-        found.push(record);
+    const page: Awaited<ReturnType<TrainerRegistry['models']['list']>> = await registry.models.list(
+      {
+        trainingConfigId: configId,
+        limit: 1000,
+        offset,
+      },
+    );
+    found.push(...page.items);
     offset = page.nextOffset;
   }
   return found;
