@@ -84,7 +84,7 @@ export async function registerTrainedModel(input: {
       baseModel: base?.modelId ?? config.model.name,
       trainingDataset: `${dataset.name}@sha256:${dataset.sha256}`,
       trainingDate: input.trainedAt.toISOString(),
-      ...(result.lora === undefined ? {} : { lora: result.lora }),
+      ...(result.lora === undefined ? {} : { lora: { ...result.lora } }),
       ...(Object.keys(evaluation).length === 0 ? {} : { evaluation }),
       ...(base === undefined ? {} : { fineTunedFrom: base.id }),
       trainingConfigId: savedConfig.id,

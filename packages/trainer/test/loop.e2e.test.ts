@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseConfig } from '@tinyllm/config-builder';
-import { createRouter, runTools } from '@tinyllm/core';
+import { createRouter, runTools, toToolDefinition } from '@tinyllm/core';
 import type { ToolUseMetrics } from '@tinyllm/core/eval';
 import { tinyTools } from '@tinyllm/example-tools';
 import { createModelFromSettings } from '@tinyllm/providers';
@@ -207,11 +207,7 @@ describe.skipIf(!python.ok)(
       });
       const request = {
         messages: [{ role: 'user' as const, content: 'what is 12 times 7?' }],
-        tools: tinyTools.map(({ name, description, parameters }) => ({
-          name,
-          description,
-          parameters,
-        })),
+        tools: await Promise.all(tinyTools.map((tool) => toToolDefinition(tool))),
         maxOutputTokens: 64,
       };
       // Before the promotion there is no production model.
