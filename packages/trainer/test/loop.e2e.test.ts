@@ -1,0 +1,227 @@
+/**
+ * The whole loop, offline, the way a user runs it: `tinyllm-config new` → `tinyllm-train run`
+ * (real LoRA training of the shipped tiny model on the CPU) → the fine-tuned model, scored no
+ * worse than its base on the eval file, is in the registry as `candidate` with lineage, config
+ * link and metrics → chat with it through the transformers provider → promote to `production`
+ * → the router resolves `tiny-tools@production` to it. docs/guides/training-loop.md runs the
+ * same commands.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseConfig } from '@tinyllm/config-builder';
+import { createRouter, runTools, toToolDefinition } from '@tinyllm/core';
+import type { ToolUseMetrics } from '@tinyllm/core/eval';
+import { tinyTools } from '@tinyllm/example-tools';
+import { createModelFromSettings } from '@tinyllm/providers';
+import { createTransformers } from '@tinyllm/providers/transformers';
+import { createModelResolver, createRegistry } from '@tinyllm/registry';
+import { createJsonFileStorage } from '@tinyllm/registry/json-file';
+import { afterAll, describe, expect, it } from 'vitest';
+import { evaluateModelFolder } from '../src/evaluate';
+import { provisionPython } from './python';
+
+const repo = resolve(import.meta.dirname, '../../..');
+const tinyModel = join(repo, 'models/tiny-tool-qwen');
+const configCli = join(repo, 'packages/config-builder/dist/cli.js');
+const trainCli = join(repo, 'packages/trainer/dist/cli.js');
+const toolsModule = join(repo, 'examples/tiny-tools/dist/index.js');
+
+const python = await provisionPython();
+if (!python.ok) console.warn(`Skipping the training loop test: ${python.reason}`);
+
+describe.skipIf(!python.ok)(
+  'training loop (real training; skipped only when python3-torch cannot be provisioned)',
+  () => {
+    const root = mkdtempSync(join(tmpdir(), 'tinyllm-loop-'));
+    afterAll(() => rmSync(root, { recursive: true, force: true }));
+    const registryPath = join(root, 'registry.json');
+    const modelsDir = join(root, 'models');
+    mkdirSync(modelsDir);
+    let baseMetrics: ToolUseMetrics;
+    let result: {
+      metrics: ToolUseMetrics;
+      model: { id: string };
+      savedConfig: { id: string };
+      alias?: string;
+      trainSeconds: number;
+      steps: number;
+    };
+
+    it(
+      'config new → train run → registered candidate that scores no worse than its base',
+      async () => {
+        // An eval file: the first 8 held-out cases of each kind (calculator, conversion, weather, no tool).
+        const heldout = readFileSync(join(tinyModel, 'eval/heldout.jsonl'), 'utf8')
+          .trim()
+          .split('\n');
+        const byKind = new Map<string, string[]>();
+        for (const line of heldout) {
+          const kind = (JSON.parse(line) as { id: string }).id.split('-')[0]!;
+          const list = byKind.get(kind) ?? [];
+          if (list.length < 8) list.push(line);
+          byKind.set(kind, list);
+        }
+        const evalFile = join(root, 'eval.jsonl');
+        writeFileSync(evalFile, `${[...byKind.values()].flat().join('\n')}\n`);
+        const dataset = join(root, 'train.jsonl');
+        writeFileSync(
+          dataset,
+          execFileSync(
+            '/usr/bin/python3',
+            [join(repo, 'training/make_finetune_data.py'), '--n', '96', '--seed', '777'],
+            { encoding: 'utf8' },
+          ),
+        );
+
+        const registry = createRegistry({ storage: createJsonFileStorage({ path: registryPath }) });
+        const base = await registry.models.register({
+          name: 'tiny-tool-qwen',
+          provider: 'transformers',
+          baseUrl: dirname(tinyModel),
+          modelId: 'tiny-tool-qwen',
+          supportsFunctions: true,
+        });
+        await registry.close();
+        baseMetrics = await evaluateModelFolder(tinyModel, { cases: evalFile, tools: tinyTools });
+
+        const config = join(root, 'config.json');
+        const created = spawnSync(
+          process.execPath,
+          [
+            configCli,
+            'new',
+            '--template',
+            'sft_toolbench',
+            '--set',
+            `model.name=${tinyModel}`,
+            '--set',
+            `tokenizer.name=${tinyModel}`,
+            '--set',
+            'training.gradient_accumulation_steps=1',
+            '--set',
+            'training.warmup_steps=2',
+            '--set',
+            'training.max_length=1024',
+            '--set',
+            'training.learning_rate=0.0001',
+            '--set',
+            'data.train_split=1',
+            '-o',
+            config,
+          ],
+          { encoding: 'utf8' },
+        );
+        expect(created.status, created.stderr).toBe(0);
+
+        const started = performance.now();
+        const trained = spawnSync(
+          process.execPath,
+          [
+            trainCli,
+            'run',
+            config,
+            '--dataset',
+            dataset,
+            '--out',
+            join(modelsDir, 'tiny-tools-ft'),
+            '--registry',
+            registryPath,
+            '--name',
+            'tiny-tools-ft',
+            '--family',
+            'tiny-tools',
+            '--base',
+            'tiny-tool-qwen',
+            '--eval',
+            evalFile,
+            '--eval-tools',
+            toolsModule,
+            '--json',
+          ],
+          { encoding: 'utf8', cwd: repo, timeout: 10 * 60_000 },
+        );
+        const seconds = (performance.now() - started) / 1000;
+        expect(trained.status, trained.stderr.slice(-2000)).toBe(0);
+        result = JSON.parse(trained.stdout);
+        console.log(
+          `loop: trained ${result.steps} steps in ${result.trainSeconds.toFixed(0)} s (whole command ${seconds.toFixed(0)} s with eval)\n` +
+            `base      ${JSON.stringify(pick(baseMetrics))}\nfine-tuned ${JSON.stringify(pick(result.metrics))}`,
+        );
+        expect(trained.stderr).toMatch(/\d+\/\d+ {2}loss/);
+        for (const key of [
+          'tool_accuracy',
+          'argument_accuracy',
+          'answer_accuracy',
+          'no_tool_accuracy',
+        ] as const)
+          expect(result.metrics[key], key).toBeGreaterThanOrEqual(baseMetrics[key]);
+
+        const reopened = createRegistry({ storage: createJsonFileStorage({ path: registryPath }) });
+        const record = await reopened.models.get('tiny-tools-ft');
+        expect(record.id).toBe(result.model.id);
+        expect(record.provenance).toMatchObject({
+          trainingMethod: 'sft',
+          fineTunedFrom: base.id,
+          baseModel: 'tiny-tool-qwen',
+          trainingDataset: expect.stringMatching(/^train\.jsonl@sha256:[0-9a-f]{64}$/),
+          lora: { r: 8, alpha: 32 },
+          evaluation: {
+            tool_accuracy: result.metrics.tool_accuracy,
+            no_tool_accuracy: result.metrics.no_tool_accuracy,
+          },
+        });
+        const saved = await reopened.configs.get(result.savedConfig.id);
+        expect(saved.config).toEqual(parseConfig(readFileSync(config, 'utf8')).config);
+        expect(
+          (await reopened.models.lineage(record.id)).ancestors.map((model) => model.id),
+        ).toEqual([base.id]);
+        await reopened.close();
+      },
+      15 * 60_000,
+    );
+
+    it('chats with the fine-tuned model through the transformers provider', async () => {
+      const transformers = createTransformers({ modelsDir });
+      try {
+        const chat = await runTools(
+          transformers('tiny-tools-ft'),
+          { messages: [{ role: 'user', content: 'what is 12 times 7?' }], maxOutputTokens: 64 },
+          { tools: tinyTools },
+        );
+        expect(chat.steps[0]?.response.toolCalls[0]?.name).toBe('calculator');
+        expect(chat.text).toContain('84');
+      } finally {
+        await transformers.dispose();
+      }
+    }, 120_000);
+
+    it('promotes the candidate to production; the router resolves tiny-tools@production to it per request', async () => {
+      const registry = createRegistry({ storage: createJsonFileStorage({ path: registryPath }) });
+      const candidate = await registry.aliases.resolve('tiny-tools@candidate');
+      expect(candidate.name).toBe('tiny-tools-ft');
+      const router = createRouter({
+        models: {},
+        resolveModel: createModelResolver(registry, createModelFromSettings),
+      });
+      const request = {
+        messages: [{ role: 'user' as const, content: 'what is 12 times 7?' }],
+        tools: await Promise.all(tinyTools.map((tool) => toToolDefinition(tool))),
+        maxOutputTokens: 64,
+      };
+      // Before the promotion there is no production model.
+      await expect(router.chat('tiny-tools@production', request)).rejects.toThrow();
+      await registry.aliases.set('tiny-tools', 'production', 'tiny-tools@candidate');
+      expect((await registry.aliases.resolve('tiny-tools@production')).id).toBe(candidate.id);
+      const response = await router.chat('tiny-tools@production', request);
+      expect(response.toolCalls[0]?.name).toBe('calculator');
+      await registry.close();
+    }, 180_000);
+  },
+);
+
+function pick(metrics: ToolUseMetrics) {
+  const { tool_accuracy, argument_accuracy, answer_accuracy, no_tool_accuracy, cases } = metrics;
+  return { tool_accuracy, argument_accuracy, answer_accuracy, no_tool_accuracy, cases };
+}
