@@ -91,6 +91,15 @@ writeFileSync(
 const typescript = JSON.parse(
   readFileSync(join(root, 'node_modules', 'typescript', 'package.json'), 'utf8'),
 ).version;
+const peerRanges = new Map();
+for (const { manifest } of packages) {
+  for (const [name, range] of Object.entries(manifest.peerDependencies ?? {})) {
+    if (!packages.some((other) => other.manifest.name === name)) peerRanges.set(name, range);
+  }
+}
+if (peerRanges.has('pg')) peerRanges.set('@types/pg', '^8.11.0');
+peerRanges.delete('@huggingface/transformers'); // installed below at the README's version
+const peers = [...peerRanges].map(([name, range]) => `${name}@${range}`);
 check('npm install the tarballs into a new app', () => {
   run(
     'npm',
@@ -105,6 +114,8 @@ check('npm install the tarballs into a new app', () => {
       '@huggingface/transformers@^4.0.0',
       `typescript@${typescript}`,
       '@types/node@^20.19.0',
+      // The optional peers (SDKs behind subpath exports), so every export type-checks.
+      ...peers,
     ],
     app,
   );
@@ -141,7 +152,8 @@ console.log(specifiers.length + ' exports');
 );
 const compilerOptions = {
   target: 'es2022',
-  lib: ['es2022'],
+  // dom: the SDKs' own types (ollama) name fetch types such as HeadersInit.
+  lib: ['es2022', 'dom'],
   types: ['node'],
   strict: true,
   skipLibCheck: false,
