@@ -44,6 +44,8 @@ const env = {
   // onnxruntime-node's install script never runs (allowBuilds), but were it allowed, it must not
   // download CUDA binaries: the CPU binaries ship inside the npm package.
   ONNXRUNTIME_NODE_INSTALL: 'skip',
+  // The pnpm chosen here, for scripts that pack packages (scripts/check-consumer.mjs).
+  TINYLLM_PNPM: JSON.stringify(pnpm),
   TURBO_TELEMETRY_DISABLED: '1',
   TURBO_NO_UPDATE_NOTIFIER: '1',
 };

@@ -58,6 +58,7 @@ const steps = {
   typecheck: ['turbo', 'run', 'typecheck'],
   test: runTests,
   'package checks': ['node', 'scripts/check-packages.mjs'],
+  consumer: ['node', 'scripts/check-consumer.mjs'],
   docs: ['typedoc'],
 };
 

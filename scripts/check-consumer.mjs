@@ -1,0 +1,214 @@
+#!/usr/bin/env node
+// The consumer test: every public package (packages/*, whatever is there) packed as it would be
+// published, installed with npm into a new app outside the workspace, then used as a user would:
+//   1. the README's "Thirty seconds of code" sample (ESM, compiled by tsc under nodenext and run;
+//      real local inference with the shipped tiny model),
+//   2. require() of every export of every package from CommonJS,
+//   3. `tsc --noEmit` of the sample and of an import of every export under moduleResolution
+//      `bundler` and `nodenext`,
+//   4. each tarball carries LICENSE, README.md and package.json, and no test files or sources.
+// Runs after `pnpm build`, on the Node that runs it (CI runs it on each supported Node).
+import { execFileSync, spawnSync } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const work = mkdtempSync(join(tmpdir(), 'tinyllm-consumer-'));
+const tarballs = join(work, 'tarballs');
+const app = join(work, 'app');
+mkdirSync(tarballs);
+mkdirSync(app);
+let failures = 0;
+
+function check(label, fn) {
+  try {
+    const detail = fn();
+    console.log(`  ok   ${label}${detail ? ` (${detail})` : ''}`);
+  } catch (error) {
+    failures++;
+    console.log(`  FAIL ${label}\n${error.stdout ?? ''}${error.stderr ?? ''}${error.message}`);
+  }
+}
+
+const run = (command, args, cwd, extra = {}) =>
+  execFileSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: 'pipe',
+    env: { ...process.env, ...extra },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+
+// pnpm packs like `pnpm publish` does (workspace:^ ranges become versions). bootstrap.mjs says
+// which pnpm it chose; otherwise the one on PATH.
+const pnpm = process.env.TINYLLM_PNPM ? JSON.parse(process.env.TINYLLM_PNPM) : ['pnpm'];
+const packages = readdirSync(join(root, 'packages'))
+  .sort()
+  .map((name) => join(root, 'packages', name))
+  .filter((dir) => existsSync(join(dir, 'package.json')))
+  .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) }))
+  .filter(({ manifest }) => !manifest.private);
+
+console.log(`Node ${process.version}; packing ${packages.map((p) => p.manifest.name).join(', ')}`);
+const files = [];
+for (const { dir, manifest } of packages) {
+  check(`pack ${manifest.name}`, () => {
+    const before = new Set(readdirSync(tarballs));
+    const [command, ...prefix] = pnpm;
+    run(command, [...prefix, 'pack', '--pack-destination', tarballs], dir);
+    const file = readdirSync(tarballs).find((name) => !before.has(name));
+    if (!file) throw new Error('no tarball written');
+    files.push(join(tarballs, file));
+    const listing = run('tar', ['-tzf', join(tarballs, file)], tarballs).split('\n');
+    for (const required of ['package/package.json', 'package/README.md', 'package/LICENSE']) {
+      if (!listing.includes(required)) throw new Error(`${file} has no ${required.slice(8)}`);
+    }
+    const stray = listing.filter((name) => /\.test\.|\/src\/|__fixtures__/.test(name));
+    if (stray.length > 0) throw new Error(`${file} ships ${stray.join(', ')}`);
+    return `${listing.filter(Boolean).length} files`;
+  });
+}
+
+// The app: outside the workspace, installed with npm from the tarballs and the registry.
+const sampleBlock = /## Thirty seconds of code\s+```ts\n([\s\S]*?)```/.exec(
+  readFileSync(join(root, 'README.md'), 'utf8'),
+);
+if (!sampleBlock) throw new Error('README.md has no "Thirty seconds of code" ts block');
+writeFileSync(
+  join(app, 'package.json'),
+  JSON.stringify({ name: 'tinyllm-consumer', private: true, type: 'module' }, null, 2),
+);
+const typescript = JSON.parse(
+  readFileSync(join(root, 'node_modules', 'typescript', 'package.json'), 'utf8'),
+).version;
+const peerRanges = new Map();
+for (const { manifest } of packages) {
+  for (const [name, range] of Object.entries(manifest.peerDependencies ?? {})) {
+    if (!packages.some((other) => other.manifest.name === name)) peerRanges.set(name, range);
+  }
+}
+if (peerRanges.has('pg')) peerRanges.set('@types/pg', '^8.11.0');
+peerRanges.delete('@huggingface/transformers'); // installed below at the README's version
+const peers = [...peerRanges].map(([name, range]) => `${name}@${range}`);
+check('npm install the tarballs into a new app', () => {
+  run(
+    'npm',
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      // onnxruntime-node's script would download CUDA binaries; the CPU ones are in the package.
+      '--ignore-scripts',
+      ...files,
+      'zod@^4.1.0',
+      '@huggingface/transformers@^4.0.0',
+      `typescript@${typescript}`,
+      '@types/node@^20.19.0',
+      // The optional peers (SDKs behind subpath exports), so every export type-checks.
+      ...peers,
+    ],
+    app,
+  );
+});
+cpSync(join(root, 'models', 'tiny-tool-qwen'), join(app, 'models', 'tiny-tool-qwen'), {
+  recursive: true,
+});
+mkdirSync(join(app, 'src'));
+writeFileSync(join(app, 'src', 'sample.ts'), sampleBlock[1]);
+
+// Every export of every package, imported for the type checks and required for the CJS check.
+const specifiers = packages.flatMap(({ manifest }) =>
+  Object.keys(manifest.exports ?? { '.': '' })
+    .filter((subpath) => subpath !== './package.json')
+    .map((subpath) => manifest.name + subpath.slice(1)),
+);
+writeFileSync(
+  join(app, 'src', 'every-export.ts'),
+  specifiers
+    .map((specifier, index) => `import * as m${index} from '${specifier}';\nvoid m${index};\n`)
+    .join(''),
+);
+writeFileSync(
+  join(app, 'every-export.cjs'),
+  `const specifiers = ${JSON.stringify(specifiers)};
+for (const specifier of specifiers) {
+  const loaded = require(specifier);
+  if (Object.keys(loaded).length === 0) throw new Error(specifier + ' exports nothing');
+}
+const { tool } = require('@tinyllm/core');
+if (typeof tool !== 'function') throw new Error('@tinyllm/core has no tool()');
+console.log(specifiers.length + ' exports');
+`,
+);
+const compilerOptions = {
+  target: 'es2022',
+  // dom: the SDKs' own types (ollama) name fetch types such as HeadersInit.
+  lib: ['es2022', 'dom'],
+  types: ['node'],
+  strict: true,
+  skipLibCheck: false,
+  rootDir: 'src',
+};
+writeFileSync(
+  join(app, 'tsconfig.nodenext.json'),
+  JSON.stringify({
+    compilerOptions: {
+      ...compilerOptions,
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      outDir: 'out',
+    },
+    include: ['src'],
+  }),
+);
+writeFileSync(
+  join(app, 'tsconfig.bundler.json'),
+  JSON.stringify({
+    compilerOptions: {
+      ...compilerOptions,
+      module: 'esnext',
+      moduleResolution: 'bundler',
+      noEmit: true,
+    },
+    include: ['src'],
+  }),
+);
+const tsc = join(app, 'node_modules', 'typescript', 'bin', 'tsc');
+check('tsc --noEmit, moduleResolution bundler', () => {
+  run(process.execPath, [tsc, '-p', 'tsconfig.bundler.json'], app);
+});
+check('tsc, moduleResolution nodenext (then run below)', () => {
+  run(process.execPath, [tsc, '-p', 'tsconfig.nodenext.json'], app);
+});
+check('CommonJS require() of every export', () =>
+  run(process.execPath, ['every-export.cjs'], app).trim(),
+);
+check('the README sample (ESM) answers 12 * 7', () => {
+  const result = spawnSync(process.execPath, [join('out', 'sample.js')], {
+    cwd: app,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  const output = `${result.stdout}${result.stderr}`.trim();
+  if (result.status !== 0 || !/\b84\b/.test(result.stdout)) {
+    throw new Error(`exit ${result.status}: ${output}`);
+  }
+  return JSON.stringify(result.stdout.trim());
+});
+
+if (failures > 0) {
+  console.error(`\n${failures} consumer check(s) failed; the app is kept in ${app}`);
+  process.exit(1);
+}
+rmSync(work, { recursive: true, force: true });
+console.log('\nall consumer checks passed');
