@@ -20,7 +20,10 @@ export interface AIChatServerOptions {
 /** The chat app as a fetch handler (`app.fetch`). */
 export function createAIChatApp(options: AIChatServerOptions): Hono {
   const model = toLanguageModel(options.model);
-  const tools = toAITools(options.tools);
+  // Converting schemas to JSON Schema loads the converter lazily, so it happens once, on first use.
+  const toolsReady = toAITools(options.tools);
+  // A conversion failure surfaces on the request that awaits it, not as an unhandled rejection.
+  toolsReady.catch(() => {});
   const app = new Hono();
   app.get('/', (c) => c.html(page));
   app.post('/api/chat', async (c) => {
@@ -31,7 +34,7 @@ export function createAIChatApp(options: AIChatServerOptions): Hono {
     const result = streamText({
       model,
       messages: await convertToModelMessages(body.messages),
-      tools,
+      tools: await toolsReady,
       stopWhen: stepCountIs(options.maxSteps ?? 4),
       // The page's Stop button (or a closed tab) aborts the request: generation stops.
       abortSignal: c.req.raw.signal,

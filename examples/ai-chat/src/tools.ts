@@ -6,10 +6,10 @@ import { type AnyTool, toToolDefinition } from '@tinyllm/core';
 import { type ToolSet, jsonSchema, tool } from 'ai';
 
 /** Converts tinyllm tools (with `execute`) into an AI SDK tool set keyed by tool name. */
-export function toAITools(tools: readonly AnyTool[]): ToolSet {
+export async function toAITools(tools: readonly AnyTool[]): Promise<ToolSet> {
   const set: ToolSet = {};
   for (const entry of tools) {
-    const definition = toToolDefinition(entry);
+    const definition = await toToolDefinition(entry);
     set[definition.name] = tool({
       description: definition.description ?? '',
       inputSchema: jsonSchema<Record<string, unknown>>(definition.parameters),
