@@ -301,10 +301,7 @@ async function main() {
   const here = fileURLToPath(new URL('.', import.meta.url));
   const benchOut = resolve(here, '.out');
   await mkdir(benchOut, { recursive: true });
-  const child = await bundleFixture(
-    resolve(here, '../test/fixtures/json-writer.ts'),
-    benchOut,
-  );
+  const child = await bundleFixture(resolve(here, '../test/fixtures/json-writer.ts'), benchOut);
   const pglite = await PGlite.create();
   let schemaCounter = 0;
   const adapters: Array<[string, () => StorageAdapter | Promise<StorageAdapter>]> = [
