@@ -30,7 +30,27 @@ for (const name of readdirSync(packagesDir).sort()) {
   if (manifest.private) continue;
   console.log(`${manifest.name}`);
   run('publint', bin('publint'), ['--strict', dir], root);
-  run('attw', bin('attw'), ['--pack', dir, '--profile', 'node16', '--format', 'ascii'], root);
+  // Browser builds (e.g. @tinyllm/core/sse-client, served to pages as a plain ES module) are
+  // ESM-only on purpose, so attw's "a require call resolves to ESM" does not apply to them.
+  const browserOnly = Object.entries(manifest.exports)
+    .filter(
+      ([, target]) => typeof target?.default === 'string' && target.default.includes('/browser/'),
+    )
+    .map(([subpath]) => subpath);
+  run(
+    'attw',
+    bin('attw'),
+    [
+      '--pack',
+      dir,
+      '--profile',
+      'node16',
+      '--format',
+      'ascii',
+      ...(browserOnly.length > 0 ? ['--exclude-entrypoints', ...browserOnly] : []),
+    ],
+    root,
+  );
 
   // Self-reference by package name resolves through `exports`, exactly as a consumer would.
   const requireFromPackage = createRequire(join(dir, 'package.json'));
