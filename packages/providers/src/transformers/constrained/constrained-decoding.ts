@@ -30,7 +30,7 @@ export interface ConstraintPlan {
 export interface ConstraintSwitches {
   /** Master switch; false turns every constraint off. Default true. */
   constrainedDecoding?: boolean;
-  /** Constrain tool calls the model starts on its own (toolChoice `auto`). Default true. */
+  /** Constrain tool calls the model starts on its own (toolChoice `auto`). Default false (see the provider option). */
   constrainToolCalls?: boolean;
 }
 
@@ -85,7 +85,7 @@ export function planConstraint(
       unenforced: grammar.unenforced,
     };
   }
-  if (tools.length > 0 && request.toolChoice !== 'none' && switches.constrainToolCalls !== false) {
+  if (tools.length > 0 && request.toolChoice !== 'none' && switches.constrainToolCalls === true) {
     try {
       return toolPlan(tools, 'watch-tool-calls', false);
     } catch {
