@@ -38,7 +38,11 @@ function isRecentEnough(version) {
 }
 
 const installed = installedPnpmVersion();
-const pnpm = isRecentEnough(installed) ? ['pnpm'] : ['npx', '--yes', `pnpm@${pinned}`];
+// --package names what npx installs even when npm_config_package is in the environment (as
+// inside `npx -p node@22 -- …`, which would otherwise make npx look for a command `pnpm@…`).
+const pnpm = isRecentEnough(installed)
+  ? ['pnpm']
+  : ['npx', '--yes', `--package=pnpm@${pinned}`, '--', 'pnpm'];
 const env = {
   ...process.env,
   // onnxruntime-node's install script never runs (allowBuilds), but were it allowed, it must not

