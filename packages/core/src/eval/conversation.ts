@@ -5,12 +5,13 @@
  * Berlin?", "double that") is scored on what the model actually said before.
  */
 import { z } from 'zod';
-import { TinyLLMError } from '../errors';
 import type { Message } from '../messages';
 import type { ChatModel } from '../model';
 import { runTools, type ToolLoopResult } from '../tool-loop';
 import type { AnyTool } from '../tools';
 import { toolUseCaseSchema } from './evaluate';
+import { TinyLLMError } from '../errors';
+import { formatRows, parseJsonlCases } from './jsonl';
 import { percentile, scoreTurn, type TurnScore, turnCorrect } from './score';
 
 /** One user turn of a conversation case and what the model should do with it. */
@@ -219,32 +220,7 @@ function conversationMetrics(
 
 /** Parses conversation cases from JSONL text, with a typed error naming the line. */
 export function parseConversationCases(jsonl: string): ConversationCase[] {
-  const cases: ConversationCase[] = [];
-  for (const [index, line] of jsonl.split('\n').entries()) {
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new TinyLLMError({
-        code: 'INVALID_REQUEST',
-        message: `Conversation case line ${index + 1} is not valid JSON.`,
-        path: `line ${index + 1}`,
-        cause: error,
-      });
-    }
-    const parsed = conversationCaseSchema.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new TinyLLMError({
-        code: 'INVALID_REQUEST',
-        message: `Conversation case line ${index + 1}: ${issue.path.join('.')}: ${issue.message}`,
-        path: `line ${index + 1}.${issue.path.join('.')}`,
-      });
-    }
-    cases.push(parsed.data);
-  }
-  return cases;
+  return parseJsonlCases(jsonl, conversationCaseSchema, 'Conversation case');
 }
 
 /** Formats conversation metrics as a plain-text table, one row per kind of turn at the end. */
@@ -266,6 +242,5 @@ export function formatConversationMetrics(metrics: ConversationMetrics): string 
       `${entry.turn_accuracy.toFixed(3)} (${entry.turns} turns)`,
     ]),
   ];
-  const width = Math.max(...rows.map(([name]) => name.length));
-  return rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n');
+  return formatRows(rows);
 }

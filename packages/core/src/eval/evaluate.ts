@@ -4,11 +4,12 @@
  * quiet (no tool) when no tool applies? Works with any {@link ChatModel}.
  */
 import { z } from 'zod';
-import { TinyLLMError } from '../errors';
 import { messageSchema } from '../schemas/messages';
 import type { ChatModel } from '../model';
 import { runTools, type ToolLoopResult } from '../tool-loop';
 import type { AnyTool } from '../tools';
+import { TinyLLMError } from '../errors';
+import { formatRows, parseJsonlCases } from './jsonl';
 import { percentile, scoreTurn } from './score';
 
 /** How an expected argument is compared with the model's. */
@@ -166,32 +167,7 @@ export async function evaluateToolUse(
 
 /** Parses eval cases from JSONL text, with a typed error naming the line. */
 export function parseToolUseCases(jsonl: string): ToolUseCase[] {
-  const cases: ToolUseCase[] = [];
-  for (const [index, line] of jsonl.split('\n').entries()) {
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new TinyLLMError({
-        code: 'INVALID_REQUEST',
-        message: `Eval case line ${index + 1} is not valid JSON.`,
-        path: `line ${index + 1}`,
-        cause: error,
-      });
-    }
-    const parsed = toolUseCaseSchema.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new TinyLLMError({
-        code: 'INVALID_REQUEST',
-        message: `Eval case line ${index + 1}: ${issue.path.join('.')}: ${issue.message}`,
-        path: `line ${index + 1}.${issue.path.join('.')}`,
-      });
-    }
-    cases.push(parsed.data);
-  }
-  return cases;
+  return parseJsonlCases(jsonl, toolUseCaseSchema, 'Eval case');
 }
 
 /** Formats metrics as a plain-text table. */
@@ -207,6 +183,5 @@ export function formatToolUseMetrics(metrics: ToolUseMetrics): string {
     ['cases', String(metrics.cases)],
     ['errors', String(metrics.errors)],
   ];
-  const width = Math.max(...rows.map(([name]) => name.length));
-  return rows.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join('\n');
+  return formatRows(rows);
 }
