@@ -166,6 +166,34 @@ describe('createServer with scripted models', () => {
     ).toBe('late');
   });
 
+  it('a client leaving while its stream still waits for the model leaves no unhandled rejection', async () => {
+    // Found by the load bench: clients that gave up while queued (after their headers went out)
+    // crashed the whole server process with an unhandled ABORTED rejection.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const model = createScriptedModel({ script: [{ text: ['late'], chunkDelayMs: 7_000 }] });
+      const server = createServer({ models: { scripted: model } });
+      const client = new AbortController();
+      const response = await server(
+        new Request('http://local/v1/chat/completions', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'scripted', messages: [user], stream: true }),
+          signal: client.signal,
+        }),
+      );
+      expect(response.status).toBe(200);
+      client.abort();
+      await response.body?.cancel().catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('answers every core error code with its deliberate status', async () => {
     // The decision per code, written out here so that a change of the map is a change of this
     // table too. AUTH_FAILED from a model is the upstream refusing the server's own key: 502.
