@@ -1,7 +1,8 @@
 /**
- * One suite for every `ai` major: the real package (installed side by side as `ai-v5` and
- * `ai-v6`) drives `toLanguageModel()` over scripted models (exact mapping) and over the
- * shipped tiny model on real transformers.js (tool calls parsed from `<tool_call>` text, abort).
+ * One suite for every `ai` major: the real package (installed side by side as `ai-v5`, `ai-v6`
+ * and `ai-v7`, the last on Node 22+ only) drives `toLanguageModel()` over scripted models (exact
+ * mapping) and over the shipped tiny model on real transformers.js (tool calls parsed from
+ * `<tool_call>` text, abort).
  */
 import { dirname } from 'node:path';
 import { type ChatModel, TinyLLMError, type UsageEvent, withHooks } from '@tinyllm/core';

@@ -65,6 +65,27 @@ describe('createModelFromSettings', () => {
     expect(sent.headers['authorization']).toBe('Bearer sk-settings-123456');
   });
 
+  it('reads an API key hidden from spread (as recordToSettings hides it) explicitly', async () => {
+    openai.script([text('x')]);
+    // @tinyllm/registry's recordToSettings() makes the key non-enumerable, so that copies and
+    // prints of the settings leave it out; `settings.apiKey` still reads it.
+    const settings = {
+      provider: 'openai-compatible' as const,
+      modelId: 'm',
+      baseURL: `${openai.url}/v1`,
+    };
+    Object.defineProperty(settings, 'apiKey', {
+      value: 'hidden-key-0123456789',
+      enumerable: false,
+    });
+    expect({ ...settings }).not.toHaveProperty('apiKey');
+    const model = await createModelFromSettings(settings);
+    await model.chat(ask);
+    expect(openai.server.lastRequest()!.headers['authorization']).toBe(
+      'Bearer hidden-key-0123456789',
+    );
+  });
+
   it('builds a Hugging Face model whose baseURL is a dedicated endpoint', async () => {
     tgi.script([text('from tgi')]);
     const model = await createModelFromSettings({

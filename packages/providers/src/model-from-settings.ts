@@ -60,7 +60,14 @@ export async function createModelFromSettings(
   overrides: ModelSettingsOverrides = {},
 ): Promise<ChatModel> {
   const { fetch, ...settingOverrides } = overrides;
-  const parsed = modelSettingsSchema.safeParse({ ...settings, ...settingOverrides });
+  // The key is read explicitly: settings from @tinyllm/registry's recordToSettings() hold it as
+  // a non-enumerable property (so no copy or print shows it), which a spread leaves out.
+  const apiKey = settingOverrides.apiKey ?? settings.apiKey;
+  const parsed = modelSettingsSchema.safeParse({
+    ...settings,
+    ...settingOverrides,
+    ...(apiKey === undefined ? {} : { apiKey }),
+  });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const path = issue.path.join('.');

@@ -166,8 +166,72 @@ describe('createServer with scripted models', () => {
     ).toBe('late');
   });
 
-  it('has a deliberate status for every core error code', () => {
-    for (const code of errorCodes) expect(errorStatusByCode[code], code).toBeDefined();
+  it('a client leaving while its stream still waits for the model leaves no unhandled rejection', async () => {
+    // Found by the load bench: clients that gave up while queued (after their headers went out)
+    // crashed the whole server process with an unhandled ABORTED rejection.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const model = createScriptedModel({ script: [{ text: ['late'], chunkDelayMs: 7_000 }] });
+      const server = createServer({ models: { scripted: model } });
+      const client = new AbortController();
+      const response = await server(
+        new Request('http://local/v1/chat/completions', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'scripted', messages: [user], stream: true }),
+          signal: client.signal,
+        }),
+      );
+      expect(response.status).toBe(200);
+      client.abort();
+      await response.body?.cancel().catch(() => {});
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('answers every core error code with its deliberate status', async () => {
+    // The decision per code, written out here so that a change of the map is a change of this
+    // table too. AUTH_FAILED from a model is the upstream refusing the server's own key: 502.
+    const expected: Record<(typeof errorCodes)[number], number> = {
+      INVALID_REQUEST: 400,
+      INVALID_TOOL_ARGUMENTS: 400,
+      CONTEXT_LENGTH_EXCEEDED: 400,
+      AUTH_FAILED: 502,
+      MODEL_NOT_FOUND: 404,
+      NOT_FOUND: 404,
+      CONFLICT: 409,
+      ABORTED: 499,
+      RATE_LIMITED: 429,
+      QUEUE_FULL: 429,
+      GENERATION_FAILED: 500,
+      TOOL_CALL_PARSE_FAILED: 500,
+      TOOL_EXECUTION_FAILED: 500,
+      OUTPUT_INVALID: 500,
+      INVALID_CONFIG: 500,
+      MISSING_DEPENDENCY: 500,
+      MODEL_LOAD_FAILED: 500,
+      PROVIDER_UNAVAILABLE: 502,
+      MODEL_LOADING: 503,
+      MEMORY_EXCEEDED: 503,
+      TIMEOUT: 504,
+    };
+    expect(Object.keys(errorStatusByCode).sort()).toEqual([...errorCodes].sort());
+    for (const code of errorCodes) {
+      const model = createScriptedModel({ script: [{ error: { code, message: `m-${code}` } }] });
+      const server = createServer({ models: { scripted: model } });
+      const response = await post(server, { model: 'scripted', messages: [user] });
+      expect(response.status, code).toBe(expected[code]);
+      const body = await response.json();
+      expect(body.error.message, code).toBe(`m-${code}`);
+      expect(response.headers.has('retry-after'), code).toBe(
+        expected[code] === 429 || expected[code] === 503,
+      );
+    }
   });
 
   it('maps unknown models to 404, bad fields to 400 naming them, unknown routes to 404', async () => {

@@ -191,9 +191,12 @@ export function createServer(options: ServerOptions): TinyLLMServer {
         sse.onAbort(() => controller.abort());
         try {
           let waiting = true;
-          void firstEvent.finally(() => {
+          // Both branches handled: `.finally` would pass a rejection (the client left while
+          // queued: ABORTED) on to a promise nobody awaits, and crash the process.
+          const stopWaiting = () => {
             waiting = false;
-          });
+          };
+          void firstEvent.then(stopWaiting, stopWaiting);
           while (waiting && !controller.signal.aborted) {
             await Promise.race([firstEvent.catch(() => {}), sleep(keepAliveMs)]);
             if (waiting) await sse.write(': waiting for the model\n\n');

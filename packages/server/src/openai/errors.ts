@@ -2,7 +2,7 @@
  * tinyllm errors → OpenAI-shaped error responses (`{ error: { message, type, param, code } }`)
  * with the HTTP status a client expects for each core error code.
  */
-import { TinyLLMError, toTinyLLMError } from '@tinyllm/core';
+import { type ErrorCode, TinyLLMError, toTinyLLMError } from '@tinyllm/core';
 
 interface ErrorMapping {
   status: number;
@@ -12,11 +12,12 @@ interface ErrorMapping {
 }
 
 /**
- * The status of every core error code. Keyed by string (not `ErrorCode`) so codes that other
- * branches add (`OUTPUT_INVALID`, `MODEL_LOAD_FAILED`) have their row before they land; a test
- * checks every code of core's union has one.
+ * The status of every core error code, decided one by one: typed by `ErrorCode`, so a code added
+ * to core fails the type check until it has a row here (and a test walks every code through the
+ * server). A model that cannot be loaded (`MODEL_LOAD_FAILED`: corrupt weights, wrong dtype) is
+ * the server's fault, so 500, unlike an unknown model (404).
  */
-export const errorStatusByCode: Readonly<Record<string, ErrorMapping>> = {
+export const errorStatusByCode: Readonly<Record<ErrorCode, ErrorMapping>> = {
   INVALID_REQUEST: { status: 400, type: 'invalid_request_error' },
   INVALID_TOOL_ARGUMENTS: { status: 400, type: 'invalid_request_error' },
   CONTEXT_LENGTH_EXCEEDED: {

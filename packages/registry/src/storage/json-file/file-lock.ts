@@ -6,11 +6,13 @@
  * with SIGKILL would stall every other writer for seconds. So each lock directory carries an
  * owner file (pid, host), and the `fs` we hand to proper-lockfile applies this rule:
  *
- * **A lock is abandoned, and broken at once, when its owner file is missing or unreadable, or
- * names a process on this host that is gone.** Otherwise proper-lockfile's mtime rule applies
- * (a holder on another host is presumed alive until its lock is `staleMs` old).
+ * **A lock is abandoned, and broken at once, when its owner names a process on this host that is
+ * gone (no such pid, a zombie, or a pid reused by a process started later), or when it has had
+ * no readable owner file for a short grace** (see `lock-owner.ts`). Otherwise proper-lockfile's
+ * mtime rule applies (a holder on another host is presumed alive until its lock is `staleMs`
+ * old). So a writer killed with SIGKILL costs the next writer no wait at all.
  *
- * The first half holds because a lock directory is never visible without its owner: it is built
+ * Breaking an ownerless lock is safe because a lock directory is never visible without its owner: it is built
  * under a private staging name (`<file>.lock.staging-<host>-<pid>-<random>`) with the owner file
  * written inside, then renamed into place in one atomic step. A holder killed before the rename
  * leaves only its staging directory, which the next locker removes once that pid is gone.
@@ -24,32 +26,33 @@ import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { TinyLLMError } from '@tinyllm/core';
 import * as lockfile from 'proper-lockfile';
+import { type LockOwner, isAbandoned, ownOwner, parseOwner, systemProbe } from './lock-owner';
 
-interface OwnerInfo {
-  pid: number;
-  host: string;
-}
-
-function isAlive(pid: number): boolean {
+function readOwner(lockPath: string): LockOwner | undefined {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM means the process exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function readOwner(lockPath: string): OwnerInfo | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(join(lockPath, 'owner'), 'utf8')) as OwnerInfo;
+    return parseOwner(fs.readFileSync(join(lockPath, 'owner'), 'utf8'));
   } catch {
     return undefined;
   }
 }
 
-const isDead = (owner: OwnerInfo) =>
-  owner.host === hostname() && owner.pid !== process.pid && !isAlive(owner.pid);
+/** Whether the lock at `lockPath` (whose stat is `stat`) may be broken now. */
+function abandoned(lockPath: string, stat: fs.Stats): boolean {
+  return isAbandoned(
+    { owner: readOwner(lockPath), changedAtMs: stat.ctimeMs },
+    Date.now(),
+    systemProbe,
+  );
+}
+
+/**
+ * Whether a lock held by another process may be removed: abandoned, or untouched for `staleMs`
+ * (proper-lockfile's rule: its holder refreshes the mtime every `staleMs / 2`).
+ */
+function breakable(lockPath: string, staleMs: number): boolean {
+  const stat = fs.statSync(lockPath);
+  return abandoned(lockPath, stat) || stat.mtimeMs < Date.now() - staleMs;
+}
 
 type Callback = (error: NodeJS.ErrnoException | null) => void;
 
@@ -71,7 +74,8 @@ function removeDeadStaging(lockPath: string): void {
   for (const entry of entries) {
     if (!entry.startsWith(prefix)) continue;
     const pid = Number(entry.slice(prefix.length).split('-')[0]);
-    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    if (systemProbe.status(pid).state === 'running') continue;
     fs.rmSync(join(dirname(lockPath), entry), { recursive: true, force: true });
   }
 }
@@ -82,7 +86,24 @@ function errorCallback(callback: Callback, error: unknown): void {
 
 // The wrappers use synchronous calls on purpose: checking an owner and acting on it must not be
 // split across event-loop turns, or another process could slip in between.
-function lockFs(lockPath: string) {
+const lockFsCache = new Map<string, ReturnType<typeof createLockFs>>();
+
+/**
+ * One `fs` per lock path, kept: proper-lockfile caches its mtime-precision probe on the `fs`
+ * object, and a fresh object per lock would repeat that probe (a utimes and a stat) every write.
+ */
+function lockFs(lockPath: string, staleMs: number) {
+  const key = `${staleMs}\u0000${lockPath}`;
+  let cached = lockFsCache.get(key);
+  if (cached === undefined) {
+    if (lockFsCache.size > 100) lockFsCache.clear();
+    cached = createLockFs(lockPath, staleMs);
+    lockFsCache.set(key, cached);
+  }
+  return cached;
+}
+
+function createLockFs(lockPath: string, staleMs: number) {
   return {
     ...fs,
     mkdir(path: string, callback: Callback) {
@@ -90,8 +111,7 @@ function lockFs(lockPath: string) {
       const staging = `${lockPath}.staging-${stagingTag}-${Math.random().toString(36).slice(2, 10)}`;
       try {
         fs.mkdirSync(staging);
-        const owner: OwnerInfo = { pid: process.pid, host: hostname() };
-        fs.writeFileSync(join(staging, 'owner'), JSON.stringify(owner));
+        fs.writeFileSync(join(staging, 'owner'), JSON.stringify(ownOwner()));
         fs.renameSync(staging, path);
       } catch (error) {
         fs.rmSync(staging, { recursive: true, force: true });
@@ -112,9 +132,8 @@ function lockFs(lockPath: string) {
       if (path !== lockPath) return fs.stat(path, callback);
       try {
         const stat = fs.statSync(path);
-        const owner = readOwner(lockPath);
         // Abandoned (see the rule above): report it as stale at once.
-        if (owner === undefined || isDead(owner)) stat.mtime = new Date(0);
+        if (abandoned(lockPath, stat)) stat.mtime = new Date(0);
         process.nextTick(callback, null, stat);
       } catch (error) {
         process.nextTick(callback, error as NodeJS.ErrnoException);
@@ -125,11 +144,12 @@ function lockFs(lockPath: string) {
       try {
         const owner = readOwner(lockPath);
         if (owner === undefined) {
-          // No readable owner: abandoned, since a lock appears only with its owner file. A
-          // holder killed by a power cut may leave that file empty; remove it so the
+          // No readable owner, and proper-lockfile found the lock stale (past the grace or
+          // `staleMs` old). A power cut may leave the owner file empty; remove it so the
           // non-recursive rmdir below can succeed.
           fs.rmSync(join(lockPath, 'owner'), { force: true });
-        } else if (owner.pid !== process.pid && !isDead(owner)) {
+        } else if (owner.pid !== process.pid && !breakable(lockPath, staleMs)) {
+          // Re-taken by a live process since proper-lockfile judged it stale.
           return errorCallback(
             callback,
             Object.assign(new Error('Lock re-taken by a live process'), { code: 'ELOCKED' }),
@@ -176,7 +196,7 @@ export async function acquireFileLock(
         realpath: false,
         lockfilePath: lockPath,
         stale: staleMs,
-        fs: lockFs(lockPath),
+        fs: lockFs(lockPath, staleMs),
         onCompromised: (error) => {
           compromised = error;
         },

@@ -218,16 +218,16 @@ describe('json-file storage', () => {
 });
 
 describe('json-file lock', () => {
-  it('breaks at once a lock whose owner file is empty or missing (holder killed mid-lock)', async () => {
+  it('breaks a lock whose owner file is empty or missing once its short grace is over', async () => {
     // Before: a fresh lock without a readable owner blocked every writer until it was 10 s old.
+    // The rule itself (grace measured from the lock's ctime) is unit-tested in lock-owner.test.
     for (const owner of ['', undefined]) {
       const path = freshPath();
       const lock = `${path}.lock`;
       await mkdir(lock);
       if (owner !== undefined) await writeFile(join(lock, 'owner'), owner);
-      const started = performance.now();
-      const release = await acquireFileLock(path, { timeoutMs: 3000 });
-      expect(performance.now() - started).toBeLessThan(1000);
+      // staleMs far beyond the timeout: only the ownerless rule can free this lock in time.
+      const release = await acquireFileLock(path, { timeoutMs: 5000, staleMs: 600_000 });
       await release();
     }
     expect((await readdir(directory)).filter((entry) => entry.endsWith('.lock'))).toEqual([]);
