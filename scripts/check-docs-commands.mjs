@@ -1,12 +1,23 @@
 #!/usr/bin/env node
-// Runs every command in the fenced `sh` blocks of every README and guide, on a fresh clone of the
-// committed HEAD (installed once; between files every dist/ folder is removed, so each file's
-// commands must build what they use themselves). A block's fence may say how to treat it:
-//   ```sh not-run: REASON   not run; REASON names what it needs (a service, Python, ...) or who
-//                           runs it instead. Printed, so the list stays visible.
-//   ```sh serves            a server: passes when it is still running after 15 s, then stopped.
+// Runs every command in the fenced `sh` (or `bash`) blocks of every README and guide, on a fresh
+// clone of the committed HEAD, installed once. Between files every dist/ folder is removed, so
+// each file's commands must build what they use themselves. A block's fence may say how to treat it:
+//   ```sh not-run: REASON   not run; REASON names what it needs (a service, a GPU trainer, ...) or
+//                           which test runs it instead. Printed, so the list stays visible.
+//   ```sh serves            servers: each command passes when it answers HTTP on the `--port` it
+//                           names (or, naming none, is still running after 15 s), then is stopped.
 // `pnpm` in a command is the pnpm that scripts/bootstrap.mjs picks (TINYLLM_PNPM), on PATH.
+//
+// What is not run again here, and why: `npm test` (this check is one of its steps) and the
+// training loop of docs/guides/training-loop.md (minutes of real training;
+// packages/trainer/test/loop.e2e.test.ts reads that block from the guide and runs it in the test
+// step). Builds share the turbo cache of the checkout that runs the check, so `pnpm build` in the
+// clone restores what the suite's build step made from the same sources instead of building
+// everything a second time (a command that forgets to build a dependency still fails: the cache
+// only restores tasks that command's own turbo run schedules).
+//
 //   node scripts/check-docs-commands.mjs [FILE...]
+// With TINYLLM_DOCS_COMMANDS_SUMMARY=file, the counts are also written to that file as JSON.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
@@ -17,15 +28,18 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { delimiter, join, relative, resolve } from 'node:path';
+import { delimiter, dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
+const started = Date.now();
 const markdownFiles = (dir) =>
   existsSync(dir)
     ? readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
         const path = join(dir, entry.name);
-        if (entry.isDirectory()) return entry.name === 'api' ? [] : markdownFiles(path);
+        if (entry.isDirectory())
+          return entry.name === 'api' || entry.name === 'node_modules' ? [] : markdownFiles(path);
         return entry.name.endsWith('.md') ? [path] : [];
       })
     : [];
@@ -56,6 +70,13 @@ function shellBlocks(text) {
   return blocks;
 }
 
+// The turbo cache of this checkout: turbo keeps it next to the main worktree's .git.
+const commonGitDir = resolve(
+  root,
+  execFileSync('git', ['rev-parse', '--git-common-dir'], { cwd: root, encoding: 'utf8' }).trim(),
+);
+const turboCache = join(dirname(commonGitDir), '.turbo', 'cache');
+
 const clone = join(mkdtempSync(join(tmpdir(), 'tinyllm-docs-commands-')), 'repo');
 execFileSync('git', ['clone', '--quiet', root, clone]);
 const shims = mkdtempSync(join(tmpdir(), 'tinyllm-pnpm-'));
@@ -65,34 +86,117 @@ writeFileSync(
   `#!/bin/sh\nexec ${pnpm.map((part) => `'${part}'`).join(' ')} "$@"\n`,
 );
 chmodSync(join(shims, 'pnpm'), 0o755);
-const env = { ...process.env, PATH: [shims, process.env.PATH].join(delimiter), CI: 'true' };
+const env = {
+  ...process.env,
+  PATH: [shims, process.env.PATH].join(delimiter),
+  CI: 'true',
+  TURBO_CACHE_DIR: turboCache,
+  TURBO_TELEMETRY_DISABLED: '1',
+};
 const sh = (command, options = {}) =>
   spawnSync('bash', ['-c', command], { cwd: clone, env, encoding: 'utf8', ...options });
+/** A command, without blocking the local Hub server that answers it. */
+const run = (command) =>
+  new Promise((done) => {
+    const child = spawn('bash', ['-c', command], { cwd: clone, env, stdio: 'pipe' });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20 * 60_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      done({ ok: code === 0, output });
+    });
+  });
+
+// The Hugging Face Hub, for `tinyllm-registry import` (it reads HF_ENDPOINT): a local server
+// answering the Hub's model-info and file endpoints with their documented shapes for the one
+// repo the docs import. Anything else is the Hub's 404.
+const hubRepo = {
+  id: 'Qwen/Qwen3-0.6B',
+  sha: 'c1899de289a04d12100db370d81485cdf75e47ca',
+  pipeline_tag: 'text-generation',
+  tags: ['transformers', 'safetensors', 'qwen3', 'text-generation'],
+  cardData: { license: 'apache-2.0', base_model: ['Qwen/Qwen3-0.6B-Base'] },
+  gated: false,
+  private: false,
+  safetensors: { parameters: { BF16: 751632384 }, total: 751632384 },
+  config: { model_type: 'qwen3', architectures: ['Qwen3ForCausalLM'] },
+};
+const hub = createServer((request, response) => {
+  const json = (status, body, headers = {}) => {
+    response.writeHead(status, { 'content-type': 'application/json', ...headers });
+    response.end(JSON.stringify(body));
+  };
+  if (request.url === `/api/models/${hubRepo.id}`) return json(200, hubRepo);
+  if (request.url === `/${hubRepo.id}/resolve/${hubRepo.sha}/config.json`)
+    return json(200, {
+      architectures: ['Qwen3ForCausalLM'],
+      max_position_embeddings: 40960,
+      model_type: 'qwen3',
+    });
+  json(404, { error: 'Repository not found' }, { 'x-error-code': 'RepoNotFound' });
+});
+await new Promise((done) => hub.listen(0, '127.0.0.1', done));
+env.HF_ENDPOINT = `http://127.0.0.1:${hub.address().port}`;
+
+function cleanUp() {
+  hub.close();
+  rmSync(join(clone, '..'), { recursive: true, force: true });
+  rmSync(shims, { recursive: true, force: true });
+}
 
 console.log(`fresh clone in ${clone}; installing`);
 const install = sh('pnpm install --frozen-lockfile');
 if (install.status !== 0) {
   console.log(install.stdout + install.stderr);
+  cleanUp();
   process.exit(1);
 }
 
+/** Runs a server command; ok when it answers on its --port (or keeps running 15 s without one). */
 function serves(command) {
+  const port = /--port[ =](\d+)/.exec(command)?.[1];
   return new Promise((done) => {
-    const child = spawn('bash', ['-c', `exec ${command}`], { cwd: clone, env, stdio: 'pipe' });
+    const child = spawn('bash', ['-c', command], {
+      cwd: clone,
+      env,
+      stdio: 'pipe',
+      detached: true,
+    });
     let output = '';
     child.stdout.on('data', (chunk) => (output += chunk));
     child.stderr.on('data', (chunk) => (output += chunk));
-    let exited = false;
-    child.on('exit', () => (exited = true));
-    setTimeout(() => {
-      if (exited) return done({ ok: false, output });
-      child.kill();
-      done({ ok: true, output });
-    }, 15_000);
+    let settled = false;
+    const finish = (ok) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(poll);
+      clearTimeout(deadline);
+      if (child.exitCode === null) {
+        child.once('exit', () => done({ ok, output }));
+        process.kill(-child.pid, 'SIGTERM');
+      } else done({ ok, output });
+    };
+    child.on('exit', () => finish(false));
+    const poll = setInterval(async () => {
+      if (port === undefined) return;
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/`);
+        await response.body?.cancel();
+        if (response.status < 500) finish(true);
+      } catch {
+        // Not listening yet.
+      }
+    }, 500);
+    // A server without a port passes by staying up; one with a port must answer within 60 s.
+    const deadline = setTimeout(() => finish(port === undefined), port ? 60_000 : 15_000);
   });
 }
 
+let ran = 0;
 let failures = 0;
+let notRun = 0;
 for (const file of files) {
   const blocks = shellBlocks(readFileSync(file, 'utf8'));
   if (blocks.length === 0) continue;
@@ -101,19 +205,15 @@ for (const file of files) {
   sh('rm -rf packages/*/dist examples/*/dist');
   for (const { info, commands } of blocks) {
     if (info.startsWith('not-run')) {
+      notRun += commands.length;
       for (const command of commands) console.log(`  --   ${command}\n       (${info})`);
       continue;
     }
     for (const command of commands) {
-      const started = Date.now();
-      const result =
-        info === 'serves'
-          ? await serves(command)
-          : (() => {
-              const r = sh(command, { timeout: 20 * 60_000 });
-              return { ok: r.status === 0, output: `${r.stdout}${r.stderr}` };
-            })();
-      const seconds = ((Date.now() - started) / 1000).toFixed(0);
+      const commandStarted = Date.now();
+      const result = info === 'serves' ? await serves(command) : await run(command);
+      const seconds = ((Date.now() - commandStarted) / 1000).toFixed(0);
+      ran++;
       if (result.ok) console.log(`  ok   ${command} (${seconds} s)`);
       else {
         failures++;
@@ -125,10 +225,19 @@ for (const file of files) {
   }
 }
 
+const seconds = Math.round((Date.now() - started) / 1000);
+if (process.env.TINYLLM_DOCS_COMMANDS_SUMMARY) {
+  writeFileSync(
+    process.env.TINYLLM_DOCS_COMMANDS_SUMMARY,
+    JSON.stringify({ ran, failed: failures, notRun, seconds }),
+  );
+}
+const counts = `${ran - failures} of ${ran} documented commands passed, ${notRun} marked not-run, in ${seconds} s`;
 if (failures > 0) {
-  console.error(`\n${failures} documented command(s) failed; the clone is kept in ${clone}`);
+  console.error(`\n${counts}; ${failures} failed; the clone is kept in ${clone}`);
+  hub.close();
   process.exit(1);
 }
-rmSync(join(clone, '..'), { recursive: true, force: true });
-rmSync(shims, { recursive: true, force: true });
-console.log('\nevery documented command ran');
+cleanUp();
+console.log(`\n${counts}`);
+process.exit(0);

@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The whole test suite, as `npm test` and CI run it: build, lint, typecheck, the tests of every
 // workspace package (packages/*, examples/*, docs), package quality gates (publint, attw,
-// exports), the consumer test (packed tarballs installed into a new app), and the docs build.
-// Prints one closing line `N passed, N failed, N skipped` summed over every vitest run.
+// exports), the consumer test (packed tarballs installed into a new app), the docs build, and
+// every documented shell command run on a fresh clone (scripts/check-docs-commands.mjs).
+// Prints one closing line `N passed, N failed, N skipped` summed over every vitest run, with
+// the documented commands' count when that step ran.
 //
 //   node scripts/test-all.mjs                       every step
 //   node scripts/test-all.mjs --steps=test,consumer  some steps (CI runs these on each Node)
@@ -11,7 +13,8 @@
 // reach the build tasks it runs first, change their hash and build everything a second time.
 // With TINYLLM_TEST_SUMMARY=file, the counts are also written to that file as JSON.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { delimiter, join, relative, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
@@ -60,7 +63,10 @@ const steps = {
   'package checks': ['node', 'scripts/check-packages.mjs'],
   consumer: ['node', 'scripts/check-consumer.mjs'],
   docs: ['typedoc'],
+  // Last: its builds restore what the build step cached.
+  'docs-commands': ['node', 'scripts/check-docs-commands.mjs'],
 };
+const docsCommandsSummary = join(mkdtempSync(join(tmpdir(), 'tinyllm-test-all-')), 'docs.json');
 
 const only = process.argv.find((arg) => arg.startsWith('--steps='))?.slice('--steps='.length);
 const chosen = only ? only.split(',') : Object.keys(steps);
@@ -81,7 +87,8 @@ for (const name of chosen) {
   else {
     const [command, ...args] = step;
     const bin = command === 'node' ? process.execPath : join(rootBin, command);
-    ok = spawnSync(bin, args, { cwd: root, stdio: 'inherit', env: process.env }).status === 0;
+    const env = { ...process.env, TINYLLM_DOCS_COMMANDS_SUMMARY: docsCommandsSummary };
+    ok = spawnSync(bin, args, { cwd: root, stdio: 'inherit', env }).status === 0;
   }
   if (!ok) failedSteps.push(name);
 }
@@ -98,12 +105,20 @@ for (const dir of workspaceDirs) {
 }
 // A failed non-test step counts as a failure in the closing line, so it cannot read green.
 failed += failedSteps.filter((step) => step !== 'test').length;
+const docsCommands = existsSync(docsCommandsSummary)
+  ? JSON.parse(readFileSync(docsCommandsSummary, 'utf8'))
+  : undefined;
+rmSync(join(docsCommandsSummary, '..'), { recursive: true, force: true });
 if (failedSteps.length > 0) console.log(`\nfailed steps: ${failedSteps.join(', ')}`);
 if (process.env.TINYLLM_TEST_SUMMARY) {
   writeFileSync(
     process.env.TINYLLM_TEST_SUMMARY,
-    JSON.stringify({ node: process.version, passed, failed, skipped, failedSteps }),
+    JSON.stringify({ node: process.version, passed, failed, skipped, failedSteps, docsCommands }),
   );
 }
-console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped`);
+const docsLine =
+  docsCommands === undefined
+    ? ''
+    : `; documented commands: ${docsCommands.ran - docsCommands.failed} of ${docsCommands.ran} ran clean, ${docsCommands.notRun} marked not-run`;
+console.log(`\n${passed} passed, ${failed} failed, ${skipped} skipped${docsLine}`);
 process.exit(failedSteps.length > 0 || failed > 0 ? 1 : 0);

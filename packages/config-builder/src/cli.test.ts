@@ -102,6 +102,9 @@ describe('tinyllm-config CLI (built dist/cli.js)', () => {
   });
 
   it('validate exits 0 with warnings, and --json gives the result', () => {
+    // The README's commands: -o creates the folder it names.
+    expect(run('new', '--template', 'sft_toolbench', '-o', 'configs/nested.json').code).toBe(0);
+    expect(run('validate', 'configs/nested.json').code).toBe(0);
     run('new', '--template', 'sft_toolbench', '-o', 'toolbench.json');
     const { code, stderr } = run('validate', 'toolbench.json');
     expect(code).toBe(0);

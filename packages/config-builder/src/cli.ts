@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import packageJson from '../package.json';
 import {
@@ -60,6 +61,12 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const err = (text: string) => process.stderr.write(`${text}\n`);
+
+/** Writes an output file, creating its folder (`-o configs/my_config.json` in a fresh project). */
+async function writeOutput(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, text);
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -128,7 +135,7 @@ async function commandNew(args: string[]): Promise<number> {
   const text = serializeConfig(builder.build(validationOptions(values)));
   if (values.output === undefined) process.stdout.write(text);
   else {
-    await writeFile(values.output, text);
+    await writeOutput(values.output, text);
     err(
       `Wrote ${values.output}${result.warnings.length > 0 ? ` (${plural(result.warnings.length, 'warning')})` : ''}.`,
     );
@@ -226,7 +233,7 @@ async function commandExport(args: string[]): Promise<number> {
     err(`${file}: warning [${warning.code}] ${warning.message}`);
   if (values.out === undefined) process.stdout.write(result.content);
   else {
-    await writeFile(values.out, result.content);
+    await writeOutput(values.out, result.content);
     err(`Wrote ${values.out}. Run: ${result.command.replace(result.fileName, values.out)}`);
   }
   return 0;
@@ -236,7 +243,7 @@ async function commandSchema(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { output: { type: 'string', short: 'o' } } });
   const text = `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
   if (values.output === undefined) process.stdout.write(text);
-  else await writeFile(values.output, text);
+  else await writeOutput(values.output, text);
   return 0;
 }
 

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, getTemplate, type TrainingConfig } from '@tinyllm/config-builder';
@@ -235,9 +235,9 @@ describe('createTrainingJob', () => {
     ]);
   });
 
-  it('a registration failure keeps the model folder and says where it is', async () => {
+  it('a base model the registry cannot link fails before training, naming the option', async () => {
     const registry = createRegistry({ storage: createMemoryStorage() });
-    const { backend } = memoryBackend(2);
+    const { backend, inputs } = memoryBackend(2);
     const error = (await createTrainingJob({
       config,
       dataset: sft,
@@ -247,7 +247,54 @@ describe('createTrainingJob', () => {
     })
       .run()
       .catch((caught: unknown) => caught)) as TrainerError;
+    expect([error.code, error.path]).toEqual(['INVALID_OPTIONS', 'register.baseModel']);
+    expect(error.message).toContain('"no-such-base"');
+    expect(inputs).toHaveLength(0);
+  });
+
+  it('a missing base model is registered from the local model folder of that name', async () => {
+    const folder = join(root, 'models', 'tiny-base');
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, 'config.json'), '{}');
+    const registry = createRegistry({ storage: createMemoryStorage() });
+    const { backend } = memoryBackend(2);
+    const result = await createTrainingJob({
+      config: { ...config, model: { name: folder } },
+      dataset: sft,
+      backend,
+      outputDir: join(root, 'models', 'tiny-base-ft'),
+      register: { registry, name: 'tiny-base-ft', baseModel: 'tiny-base' },
+    }).run();
+    const base = await registry.models.get('tiny-base');
+    expect(base).toMatchObject({
+      provider: 'transformers',
+      baseUrl: join(root, 'models'),
+      modelId: 'tiny-base',
+    });
+    expect(result.model?.provenance).toMatchObject({ fineTunedFrom: base.id });
+  });
+
+  it('a registration failure keeps the model folder and says where it is', async () => {
+    const registry = createRegistry({ storage: createMemoryStorage() });
+    const { backend } = memoryBackend(2);
+    const failing = {
+      ...registry,
+      models: {
+        ...registry.models,
+        register: () => Promise.reject(new Error('the storage refused the write')),
+      },
+    };
+    const error = (await createTrainingJob({
+      config,
+      dataset: sft,
+      backend,
+      outputDir: join(root, 'out-d'),
+      register: { registry: failing, name: 'x' },
+    })
+      .run()
+      .catch((caught: unknown) => caught)) as TrainerError;
     expect(error.code).toBe('REGISTRATION_FAILED');
     expect(error.message).toContain(`trained into ${join(root, 'out-d')}`);
+    expect(error.message).toContain('the storage refused the write');
   });
 });

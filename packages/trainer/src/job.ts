@@ -16,7 +16,7 @@ import type { ModelRecord, SavedConfig } from '@tinyllm/registry';
 import type { BackendResult, BackendRunInput, LoraSettings, TrainingBackend } from './backend';
 import { type DatasetInfo, inspectDataset } from './dataset';
 import { TrainerError } from './errors';
-import { type RegisterOptions, registerTrainedModel } from './register';
+import { type RegisterOptions, registerTrainedModel, resolveBaseModel } from './register';
 
 /** Options of {@link createTrainingJob}. */
 export interface TrainingJobOptions {
@@ -173,6 +173,7 @@ export function createTrainingJob(options: TrainingJobOptions): TrainingJob {
       ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
     };
     await options.backend.check(input);
+    if (options.register !== undefined) await checkBaseModel(options.register, config);
     const started = performance.now();
     let firstStep: { step: number; at: number } | undefined;
     const result = await options.backend.run(input, {
@@ -280,4 +281,18 @@ export function createTrainingJob(options: TrainingJobOptions): TrainingJob {
       controller?.abort();
     },
   };
+}
+
+/** A `baseModel` the registration could not link is an error before training, not after it. */
+async function checkBaseModel(register: RegisterOptions, config: TrainingConfig): Promise<void> {
+  try {
+    await resolveBaseModel(register, config, { registerFolder: false });
+  } catch (error) {
+    throw new TrainerError({
+      code: 'INVALID_OPTIONS',
+      path: 'register.baseModel',
+      message: `The base model "${register.baseModel}" cannot be linked: ${(error as Error).message} Register it first, or train its local folder of that name.`,
+      cause: error,
+    });
+  }
 }

@@ -1,5 +1,7 @@
-import { basename, dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { TrainingConfig } from '@tinyllm/config-builder';
+import { TinyLLMError } from '@tinyllm/core';
 import type { ToolUseMetrics } from '@tinyllm/core/eval';
 import type { ModelRecord, RegisterModelInput, Registry, SavedConfig } from '@tinyllm/registry';
 import type { BackendResult } from './backend';
@@ -22,7 +24,11 @@ export interface RegisterOptions {
   name: string;
   description?: string;
   tags?: string[];
-  /** Registry id or name of the base model's record: the lineage (`fineTunedFrom`). */
+  /**
+   * Registry id or name of the base model's record: the lineage (`fineTunedFrom`). When the
+   * registry has no such record and the config trains a local model folder of that name
+   * (`model.name` `models/tiny-tool-qwen` for `tiny-tool-qwen`), that folder is registered first.
+   */
   baseModel?: string;
   /** Name the config is saved under (replacing an older save of that name). Default `<name>-config`. */
   configName?: string;
@@ -60,8 +66,7 @@ export async function registerTrainedModel(input: {
   const { options, config, result, dataset } = input;
   const { registry } = options;
   try {
-    const base =
-      options.baseModel === undefined ? undefined : await registry.models.get(options.baseModel);
+    const base = await resolveBaseModel(options, config, { registerFolder: true });
     const metrics =
       options.evaluation === undefined || result.format !== 'onnx'
         ? undefined
@@ -124,6 +129,37 @@ export async function registerTrainedModel(input: {
       path: 'register',
       message: `The model was trained into ${result.outputDir} but could not be registered: ${(error as Error).message}`,
       cause: error,
+    });
+  }
+}
+
+/**
+ * The base model's record, by name or id. Missing, it is registered from the config's local
+ * model folder when the folder has the base model's name (so a fresh registry gets lineage
+ * without a separate step; a misspelt name is still an error). Before training, the job calls
+ * this with `registerFolder: false` so a wrong `baseModel` fails before minutes of training.
+ */
+export async function resolveBaseModel(
+  options: Pick<RegisterOptions, 'registry' | 'baseModel'>,
+  config: TrainingConfig,
+  { registerFolder }: { registerFolder: boolean },
+): Promise<ModelRecord | undefined> {
+  const { registry, baseModel } = options;
+  if (baseModel === undefined) return undefined;
+  try {
+    return await registry.models.get(baseModel);
+  } catch (error) {
+    const folder = resolve(config.model.name);
+    const isLocalFolder = basename(folder) === baseModel && existsSync(join(folder, 'config.json'));
+    if (!TinyLLMError.hasCode(error, 'NOT_FOUND') || !isLocalFolder) throw error;
+    if (!registerFolder) return undefined;
+    return registry.models.register({
+      name: baseModel,
+      description: `Base model of fine-tuning runs, registered from ${folder}.`,
+      provider: 'transformers',
+      baseUrl: dirname(folder),
+      modelId: baseModel,
+      tags: ['base'],
     });
   }
 }

@@ -18,11 +18,22 @@ let hubUrl: string;
 
 /** Runs the built bin (asynchronously: the local Hub server lives in this process). */
 function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runWith({}, ...args);
+}
+
+function runWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
     execFile(
       process.execPath,
       [cli, ...args],
-      { cwd: directory, env: { ...process.env, TINYLLM_REGISTRY: '' }, encoding: 'utf8' },
+      {
+        cwd: directory,
+        env: { ...process.env, TINYLLM_REGISTRY: '', HF_ENDPOINT: '', ...env },
+        encoding: 'utf8',
+      },
       (error, stdout, stderr) => {
         done({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr });
       },
@@ -98,13 +109,13 @@ describe('tinyllm-registry (built dist/cli.js)', () => {
         contextLength: 2048,
         provider: 'huggingface',
       });
+      // The Hub URL from HF_ENDPOINT, the Hugging Face libraries' variable for a mirror.
       const again = JSON.parse(
         (
-          await run(
+          await runWith(
+            { HF_ENDPOINT: hubUrl },
             'import',
             'acme/tiny-tools',
-            '--hub-url',
-            hubUrl,
             '--registry',
             registry,
             '--json',

@@ -14,7 +14,8 @@ import type { StorageAdapter } from '../storage/types';
 export const usage = `Usage: tinyllm-registry <command> [options]
 
 Commands:
-  import <hub-id> [--name NAME] [--hub-url URL]   Register a Hugging Face Hub model (token: HF_TOKEN)
+  import <hub-id> [--name NAME] [--hub-url URL]   Register a Hugging Face Hub model (token: HF_TOKEN;
+                                                  Hub URL default: $HF_ENDPOINT, else huggingface.co)
   list [--provider P] [--tag T] [--search TEXT]   List models
   info <model>                                    A model, its aliases and lineage
   promote <name> <alias> [--model MODEL]          Point name@alias at MODEL
@@ -252,7 +253,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     (values.registry as string | undefined) ?? io.env.TINYLLM_REGISTRY ?? './registry.json';
   let registry: Registry | undefined;
   try {
-    const hubUrl = values['hub-url'] as string | undefined;
+    // HF_ENDPOINT: the Hugging Face libraries' variable for a mirror or a private Hub.
+    const hubUrl = (values['hub-url'] as string | undefined) ?? (io.env.HF_ENDPOINT || undefined);
     registry = createRegistry({
       storage: await openStorage(location),
       ...(values.owner === undefined ? {} : { ownerId: values.owner as string }),

@@ -80,7 +80,7 @@ describe('local backend check', () => {
 
   it('finds training/finetune.py above the working directory', async () => {
     expect(findTrainingDir()).toBe(join(repo, 'training'));
-    expect(() =>
+    await expect(() =>
       createLocalBackend({ trainingDir: root }).run(input({}), {
         signal: new AbortController().signal,
         emit() {},
