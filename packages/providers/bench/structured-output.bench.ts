@@ -112,6 +112,7 @@ export default async function structuredOutputBench(): Promise<StructuredOutputB
     release();
 
     let cases = 0;
+    const failuresWith: string[] = [];
     let validWith = 0;
     let validWithout = 0;
     const totals = { withTokens: 0, withMs: 0, withoutTokens: 0, withoutMs: 0 };
@@ -133,6 +134,10 @@ export default async function structuredOutputBench(): Promise<StructuredOutputB
           const valid = isValid(response.text, schema);
           if (withConstraint) {
             validWith += valid ? 1 : 0;
+            if (!valid)
+              failuresWith.push(
+                `${JSON.stringify(schema)} (${response.finishReason}, ${response.usage.outputTokens} tokens) → ${JSON.stringify(response.text)}`,
+              );
             totals.withTokens += tokens;
             totals.withMs += decodeMs;
           } else {
@@ -162,6 +167,8 @@ export default async function structuredOutputBench(): Promise<StructuredOutputB
     console.log(`model: ${modelId}; ${cases} cases over ${schemas.length} random schemas`);
     console.log(`schema-valid with constraint:    ${percent(result.validWith)} (target 100%)`);
     console.log(`schema-valid without constraint: ${percent(result.validWithout)}`);
+    // What failed with the constraint, so a miss can be traced to its schema and text.
+    for (const failure of failuresWith.slice(0, 5)) console.log(`  invalid with constraint: ${failure}`);
     console.log(
       `tokens/s with ${tokensPerSecondWith.toFixed(0)} / without ${tokensPerSecondWithout.toFixed(0)} = ${result.ratio.toFixed(3)}× (target ≥ 0.90×)`,
     );

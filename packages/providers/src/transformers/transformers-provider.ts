@@ -104,10 +104,7 @@ export interface TransformersModelOptions {
   constrainedDecoding?: boolean;
   /**
    * Also constrain every tool call the model starts on its own (`toolChoice` `auto`): from
-   * `<tool_call>` on, only a call of a given tool with arguments valid for its schema. Default
-   * false for now: with it on, the shipped tiny model's `convert_units` call was sometimes turned
-   * into another tool after earlier requests on the same automaton (a mask-cache state bug under
-   * investigation), while its unconstrained calls were right. Forced calls stay constrained.
+   * `<tool_call>` on, only a call of a given tool with arguments valid for its schema. Default true.
    */
   constrainToolCalls?: boolean;
 }

@@ -149,7 +149,7 @@ describe('constrained decoding (property)', () => {
       ),
       { numRuns: 150 },
     );
-  });
+  }, 120_000);
 
   it("the model's own output is unchanged when it is already valid", () => {
     fc.assert(
@@ -157,7 +157,8 @@ describe('constrained decoding (property)', () => {
         objectSchemaArbitrary,
         fc.integer(),
         fc.constantFrom(0, 2),
-        (schema, seed, indent) => {
+        fc.constantFrom(0, 0, 1, 5),
+        (schema, seed, indent, slack) => {
           const machine = new JsonMachine(compileSchema(schema));
           // A valid value (from a constrained random walk), written as a model would write it.
           const walk = decode({
@@ -168,12 +169,13 @@ describe('constrained decoding (property)', () => {
           });
           const text = JSON.stringify(JSON.parse(walk.text), null, indent);
           const wanted = greedyTokenize(text);
-          // Logits whose argmax is that text token by token, then end-of-sequence. The budget
-          // leaves room for closing one byte per token, so the forced closing never starts.
+          // Logits whose argmax is that text token by token, then end-of-sequence, within a
+          // budget of exactly its tokens and end-of-sequence (or a few more): the closing
+          // counts tokens of the vocabulary, so a text that fits is never cut.
           const result = decode({
             machine,
             mode: 'json',
-            maxNewTokens: wanted.length + encoder.encode(text).length + 2,
+            maxNewTokens: wanted.length + 1 + slack,
             logits: (step, row) => {
               randomLogits(seed + step)(step, row);
               row[wanted[step] ?? eos] = 100;
@@ -185,7 +187,86 @@ describe('constrained decoding (property)', () => {
       ),
       { numRuns: 60 },
     );
-  });
+  }, 120_000);
+
+  it("started tool calls: the model's own valid calls are unchanged, even at the end of the budget", () => {
+    const tools = [
+      {
+        name: 'calculator',
+        parameters: {
+          type: 'object',
+          properties: { expression: { type: 'string' } },
+          required: ['expression'],
+        },
+      },
+      {
+        name: 'convert_units',
+        parameters: {
+          type: 'object',
+          properties: {
+            value: { type: 'number' },
+            from: { enum: ['km', 'mi', 'm'] },
+            to: { enum: ['km', 'mi', 'm'] },
+          },
+          required: ['value', 'from', 'to'],
+        },
+      },
+      {
+        name: 'get_weather',
+        parameters: {
+          type: 'object',
+          properties: { city: { type: 'string' } },
+          required: ['city'],
+        },
+      },
+    ];
+    // One machine (one mask cache) for every run, as one provider has for every request.
+    const machine = toolMachine(tools, false);
+    const call = fc.oneof(
+      fc.record({
+        name: fc.constant('calculator'),
+        arguments: fc.record({ expression: fc.string({ maxLength: 12 }) }),
+      }),
+      fc.record({
+        name: fc.constant('convert_units'),
+        arguments: fc.record({
+          value: fc.integer({ min: -500, max: 500 }),
+          from: fc.constantFrom('km', 'mi', 'm'),
+          to: fc.constantFrom('km', 'mi', 'm'),
+        }),
+      }),
+      fc.record({
+        name: fc.constant('get_weather'),
+        arguments: fc.record({ city: fc.constantFrom('Paris', 'Lyon', 'é"x') }),
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(call, { minLength: 1, maxLength: 3 }),
+        fc.constantFrom('', 'hello '),
+        fc.integer(),
+        fc.constantFrom(0, 0, 2),
+        (calls, lead, seed, slack) => {
+          const text =
+            lead +
+            calls.map((entry) => `<tool_call>\n${JSON.stringify(entry)}\n</tool_call>`).join('\n');
+          const wanted = greedyTokenize(text);
+          const result = decode({
+            machine,
+            mode: 'watch-tool-calls',
+            maxNewTokens: wanted.length + 1 + slack,
+            logits: (step, row) => {
+              randomLogits(seed + step)(step, row);
+              row[wanted[step] ?? eos] = 100;
+            },
+          });
+          expect(result.text).toBe(text);
+          expect(result.endedWithEos).toBe(true);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  }, 120_000);
 
   it('a forced tool call: only a <tool_call> of a given tool with valid arguments', () => {
     const tools = [
@@ -230,7 +311,7 @@ describe('constrained decoding (property)', () => {
       }),
       { numRuns: 100 },
     );
-  });
+  }, 120_000);
 });
 
 function toolMachine(

@@ -30,7 +30,7 @@ export interface ConstraintPlan {
 export interface ConstraintSwitches {
   /** Master switch; false turns every constraint off. Default true. */
   constrainedDecoding?: boolean;
-  /** Constrain tool calls the model starts on its own (toolChoice `auto`). Default false (see the provider option). */
+  /** Constrain tool calls the model starts on its own (toolChoice `auto`). Default true. */
   constrainToolCalls?: boolean;
 }
 
@@ -85,7 +85,7 @@ export function planConstraint(
       unenforced: grammar.unenforced,
     };
   }
-  if (tools.length > 0 && request.toolChoice !== 'none' && switches.constrainToolCalls === true) {
+  if (tools.length > 0 && request.toolChoice !== 'none' && switches.constrainToolCalls !== false) {
     try {
       return toolPlan(tools, 'watch-tool-calls', false);
     } catch {
@@ -153,12 +153,17 @@ export type LogitsProcessorFunction = (
 ) => unknown;
 
 /**
- * The fewest output tokens a plan needs (its shortest valid text, one byte per token, plus the
- * end-of-sequence token); undefined for a plan that only watches.
+ * The fewest output tokens a plan needs: its shortest valid text in the automaton's tokens (or,
+ * without one, one byte per token, a bound from above), plus the end-of-sequence token;
+ * undefined for a plan that only watches.
  */
-export function minimumOutputTokens(plan: ConstraintPlan): number | undefined {
+export function minimumOutputTokens(
+  plan: ConstraintPlan,
+  automaton?: TokenAutomaton,
+): number | undefined {
   if (plan.mode === 'watch-tool-calls') return undefined;
-  return plan.machine.cost(plan.machine.initial()) + 1;
+  const initial = plan.machine.initial();
+  return (automaton ? automaton.closingTokens(initial) : plan.machine.cost(initial)) + 1;
 }
 
 /**
@@ -172,6 +177,7 @@ export function createConstraintProcessor(
   const { automaton, mode, promptLength, maxNewTokens, eosTokenIds } = options;
   const machine = automaton.machine;
   const prefix = machine.prefix;
+  const singleBytes = automaton.vocabulary.singleBytes;
   let state: Stack[] | undefined = mode === 'watch-tool-calls' ? undefined : machine.initial();
   let consumed = 0;
   // Watch mode: how many bytes of `<tool_call>` the free text ends with.
@@ -221,20 +227,25 @@ export function createConstraintProcessor(
     const width = logits.dims.at(-1) ?? data.length;
     const row = data.subarray(0, width);
     let allowed = mask.allowed;
-    // Room after this token: the bytes to close (one token each at worst) plus end-of-sequence.
+    // Room after this token: the tokens that close the text, plus end-of-sequence.
     const room = remaining - 2;
+    // Byte costs bound token costs from above when every byte is a token: only when some token
+    // costs more bytes than there is room are the tokens counted.
     if (mask.maxCost > room) {
       const fitting: number[] = [];
       let cheapest = -1;
       let cheapestCost = Number.POSITIVE_INFINITY;
       for (let index = 0; index < mask.allowed.length; index++) {
-        const cost = mask.costs[index]!;
-        if (cost <= room) fitting.push(mask.allowed[index]!);
-        if (cost < cheapestCost) {
-          cheapestCost = cost;
+        const bytes = mask.costs[index]!;
+        if ((bytes <= room && singleBytes) || automaton.closesWithin(state, mask, index, room))
+          fitting.push(mask.allowed[index]!);
+        if (bytes < cheapestCost) {
+          cheapestCost = bytes;
           cheapest = mask.allowed[index]!;
         }
       }
+      // Nothing closes in time (a tool call the model opened too near the end of its budget):
+      // the token nearest the end.
       if (fitting.length === 0 && !mask.accepts && cheapest >= 0) fitting.push(cheapest);
       allowed = Int32Array.from(fitting);
     }

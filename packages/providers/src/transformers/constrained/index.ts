@@ -50,12 +50,19 @@ export function createRequestProcessor(
     context: { provider: string; modelId: string };
   },
 ): LogitsProcessorFunction {
-  const needed = minimumOutputTokens(plan);
-  if (needed !== undefined && needed > init.maxNewTokens)
-    throw budgetError(plan, init.maxNewTokens, needed, init.context);
+  const automaton = automatonFor(plan, init.tokenizer);
+  // The greedy closing path settles most budgets; the exact count is for the ones it does not.
+  if (plan.mode !== 'watch-tool-calls') {
+    const initial = plan.machine.initial();
+    if (automaton.greedyClosingTokens(initial) + 1 > init.maxNewTokens) {
+      const needed = minimumOutputTokens(plan, automaton)!;
+      if (needed > init.maxNewTokens)
+        throw budgetError(plan, init.maxNewTokens, needed, init.context);
+    }
+  }
   return createConstraintProcessor({
     mode: plan.mode,
-    automaton: automatonFor(plan, init.tokenizer),
+    automaton,
     promptLength: init.promptLength,
     maxNewTokens: init.maxNewTokens,
     eosTokenIds: init.eosTokenIds,

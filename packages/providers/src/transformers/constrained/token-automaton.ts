@@ -1,7 +1,8 @@
 /**
  * The token-level automaton: the JSON machine lifted to a vocabulary. For a state it gives the
- * tokens that keep the text inside the grammar (a mask, cached per state), and how many bytes
- * each of them leaves to write, so the output can be closed before the token budget runs out.
+ * tokens that keep the text inside the grammar (a mask, cached per state), how many bytes each
+ * of them leaves to write, and, when the token budget runs low, how many tokens: the output is
+ * closed before the budget runs out without cutting a text that would have fitted.
  */
 import type { JsonMachine, Stack } from './json-machine';
 import { type TrieNode, type Vocabulary, stringTokens } from './vocabulary';
@@ -22,12 +23,20 @@ export interface TokenMask {
 
 /** Most states whose masks are kept; past it the cache starts over (a reply rarely needs many). */
 const maxCachedMasks = 20_000;
+/** Most masks one search for a shorter closing may compute (each is a walk of the vocabulary). */
+const maxSearchMasks = 32;
 
 /** Masks and transitions of one machine over one vocabulary. */
 export class TokenAutomaton {
   readonly machine: JsonMachine;
   readonly vocabulary: Vocabulary;
   readonly #masks = new Map<string, TokenMask>();
+  /** {@link closingTokens} and {@link greedyClosingTokens} by state key. */
+  readonly #closing = new Map<string, number>();
+  readonly #greedyClosing = new Map<string, number>();
+  /** The largest room known too small to close from a state (a search that found no path). */
+  readonly #unreachable = new Map<string, number>();
+  #searchUntil = 0;
   /** Masks computed (cache misses), for benchmarks. */
   computed = 0;
 
@@ -61,9 +70,131 @@ export class TokenAutomaton {
     const known = this.#masks.get(key);
     if (known) return known;
     const mask = this.#compute(state);
-    if (this.#masks.size >= maxCachedMasks) this.#masks.clear();
+    if (this.#masks.size >= maxCachedMasks) {
+      this.#masks.clear();
+      this.#closing.clear();
+      this.#greedyClosing.clear();
+      this.#unreachable.clear();
+    }
     this.#masks.set(key, mask);
     return mask;
+  }
+
+  /**
+   * The fewest tokens that complete the text from a state (0 when it may end here), over paths
+   * where every token brings the text closer to its end in bytes (whitespace, optional keys and
+   * content beyond what is required never help to close). Byte costs alone count one token per
+   * byte, which overstates what a real vocabulary needs many times over (`"}}` and `_units` are
+   * single tokens) and, near the end of a budget, would cut a text the model could still have
+   * finished: a `convert_units` call that fits 64 tokens was turned into another tool. The
+   * count is that of a real token path, and along that path it goes down by one per token, so a
+   * budget that holds it at one step holds it at the next. With every byte a token of its own it
+   * is at most the byte cost. It needs the masks of every state on those paths: see
+   * {@link closesWithin} for the cheap way to ask.
+   */
+  closingTokens(state: readonly Stack[]): number {
+    const key = this.machine.stateKey(state);
+    const known = this.#closing.get(key);
+    if (known !== undefined) return known;
+    let best = Number.POSITIVE_INFINITY;
+    if (this.machine.accepts(state)) best = 0;
+    else {
+      const cost = this.machine.cost(state);
+      if (Number.isFinite(cost)) {
+        const mask = this.mask(state);
+        for (let index = 0; index < mask.allowed.length; index++) {
+          // Byte costs fall strictly along these paths: the recursion ends.
+          if (mask.costs[index]! >= cost) continue;
+          const next = this.advance(state, mask.allowed[index]!);
+          if (next.length > 0) best = Math.min(best, 1 + this.closingTokens(next));
+          if (best === 1) break;
+        }
+      }
+    }
+    this.#closing.set(key, best);
+    return best;
+  }
+
+  /**
+   * Tokens of one closing path: at each step the token that leaves the fewest bytes to write.
+   * A bound from above on {@link closingTokens} that needs only the masks along one path.
+   */
+  greedyClosingTokens(state: readonly Stack[]): number {
+    const path: string[] = [];
+    let current = state;
+    let result = Number.POSITIVE_INFINITY;
+    for (;;) {
+      const key = this.machine.stateKey(current);
+      const known = this.#greedyClosing.get(key);
+      if (known !== undefined) {
+        result = known;
+        break;
+      }
+      if (this.machine.accepts(current)) {
+        result = 0;
+        this.#greedyClosing.set(key, 0);
+        break;
+      }
+      const cost = this.machine.cost(current);
+      if (!Number.isFinite(cost)) break;
+      path.push(key);
+      const mask = this.mask(current);
+      let best = -1;
+      let bestCost = cost;
+      for (let index = 0; index < mask.allowed.length; index++) {
+        if (mask.costs[index]! < bestCost) {
+          bestCost = mask.costs[index]!;
+          best = index;
+        }
+      }
+      // Byte costs fall strictly along the path, so it ends; no token gets closer: no path.
+      if (best < 0) break;
+      current = this.advance(current, mask.allowed[best]!);
+      if (current.length === 0) break;
+    }
+    for (let index = path.length - 1; index >= 0; index--) {
+      result += 1;
+      this.#greedyClosing.set(path[index]!, result);
+    }
+    return result;
+  }
+
+  /**
+   * Whether the text can be closed within `room` tokens after the `index`-th allowed token of a
+   * state's mask. The greedy path answers nearly every case; near the edge a search over the
+   * paths of {@link closingTokens}, bounded in the masks it may compute, looks for a shorter one.
+   * Only a path found says yes, so the answer is safe even when the search stops early.
+   */
+  closesWithin(state: readonly Stack[], mask: TokenMask, index: number, room: number): boolean {
+    if (room < 0) return false;
+    const next = this.advance(state, mask.allowed[index]!);
+    if (next.length === 0) return false;
+    if (this.greedyClosingTokens(next) <= room) return true;
+    this.#searchUntil = this.computed + maxSearchMasks;
+    return this.#within(next, room);
+  }
+
+  #within(state: readonly Stack[], room: number): boolean {
+    if (room < 0) return false;
+    if (this.machine.accepts(state)) return true;
+    if (room === 0) return false;
+    if (this.greedyClosingTokens(state) <= room) return true;
+    const key = this.machine.stateKey(state);
+    const exact = this.#closing.get(key);
+    if (exact !== undefined) return exact <= room;
+    if ((this.#unreachable.get(key) ?? -1) >= room) return false;
+    if (this.computed >= this.#searchUntil) return false;
+    const cost = this.machine.cost(state);
+    const mask = this.mask(state);
+    for (let index = 0; index < mask.allowed.length; index++) {
+      if (mask.costs[index]! >= cost) continue;
+      const next = this.advance(state, mask.allowed[index]!);
+      if (next.length > 0 && this.#within(next, room - 1)) return true;
+      if (this.computed >= this.#searchUntil) return false;
+    }
+    // Searched in full: no path of `room` tokens from here.
+    this.#unreachable.set(key, room);
+    return false;
   }
 
   #compute(state: readonly Stack[]): TokenMask {
