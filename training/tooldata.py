@@ -1133,8 +1133,10 @@ class ConvGen:
     held-out set, DevGen for the dev set), part the follow-up frame list to use ("train", "dev" or "held"; held
     draws the held-out frames half of the time, like the single-turn held-out set)."""
 
-    def __init__(self, base, part, mix=None, extra=None):
+    def __init__(self, base, part, mix=None, extra=None, v10=False):
         self.g, self.r, self.part = base, base.r, part
+        # data v10 (training only): more follow-ups, social and out-of-scope turns after tool turns, OOS_V10
+        self.v10 = v10 and part == "train"
         # data v9: more training wordings, keyed by the id of the training list they extend (v9_extra()); only
         # the training part uses them, so the dev and held-out conversations do not depend on the data version
         self.extra = extra or {}
@@ -1169,6 +1171,11 @@ class ConvGen:
     def social(self, oos=False):
         r = self.r
         if oos:
+            if self.v10 and r.random() < 0.4:
+                q = r.choice(OOS_V10)
+                if r.random() < 0.2:
+                    q = r.choice(LEADS) + " " + q
+                return dict(q=q, tool=None, args=None, result=None, answer=ANSWER_OOS, includes=[], novel=False)
             while True:
                 ex = self.g.notool()
                 if ex["answer"] == ANSWER_OOS:
@@ -1215,7 +1222,10 @@ class ConvGen:
             R = prev["result"]["result"]
             if abs(R) > 1e7:
                 return None
-            op = r.choice(["+", "+", "-", "-", "*", "*", "/", "double", "half", "triple"])
+            if self.v10:  # the operations the stage-7b model mixed up most get more turns
+                op = r.choice(["+", "+", "-", "-", "-", "*", "*", "/", "/", "double", "half", "half", "triple", "triple"])
+            else:
+                op = r.choice(["+", "+", "-", "-", "*", "*", "/", "double", "half", "triple"])
             lists = {p: FOLLOW_CALC[p][op] for p in ("train", "dev", "held")}
             tpl, novel = self.pick(lists)
             if op in FIXED_OPERAND:
@@ -1262,6 +1272,10 @@ class ConvGen:
             oos = r.random() < 0.4
             return dict(self.social(oos=oos), kind="out-of-scope" if oos else "social")
         x = r.random()
+        if self.v10:  # follow-up 38%, same tool 10%, switch 20%, social 16%, out of scope 16%
+            x = x * 0.32 / 0.38 if x < 0.38 else 0.32 + (x - 0.38) * 0.13 / 0.10 if x < 0.48 else \
+                0.45 + (x - 0.48) * 0.27 / 0.20 if x < 0.68 else 0.72 + (x - 0.68) * 0.16 / 0.16 if x < 0.84 else \
+                0.88 + (x - 0.84) * 0.12 / 0.16
         if x < 0.32:
             ex = self.follow_up(prev)
             if ex is not None:
@@ -1410,3 +1424,105 @@ def assert_no_heldout_v9():
     norm = {x.lower().strip(" ?!.,") for x in other}
     clash = [f for fs in FOLLOW_V9.values() for f in fs if f.lower().strip(" ?!.,") in norm]
     assert not clash, f"held-out or dev multi-turn frames in FOLLOW_V9: {clash}"
+
+
+# v10: the stage-7b model (0.916 of the held-out turns) still read follow-ups in unseen words as another
+# operation (a minus wording as plus, a triple wording as double or half), sent a follow-up calculation for an
+# unseen out-of-scope message or thanks right after a calculator turn, and kept the wrong unit pair in conversion
+# follow-ups. v10 adds many more training-only wordings of every follow-up operation (with and without the
+# number), more out-of-scope requests and thanks, and, in training conversations only (ConvGen(v10=True)), more
+# follow-ups (calculator ones weighted to minus, divide, half and triple), more social and out-of-scope turns
+# after tool turns. The v9 exclusions still hold: no "then ..." openings, "on top", "fewer", "in half",
+# "tripled"; also no "increase"/"decrease" (dev wordings), "that's all", "thx", "summarize", "give me a",
+# "what's a good" (held-out ones); assert_no_heldout_v10 checks exact clashes with dev and held-out entries.
+FOLLOW_V10 = {
+    "weather": ["what's the weather in {c} then?", "how about the weather in {c}?", "now the weather for {c}",
+                "can you check {c} too?", "what about the weather in {c}?",
+                "and {c} now?", "one more city: {c}", "ok now {c}"],
+    "+": ["and add {n}?", "add {n} please", "add {n} to it", "and plus {n}", "what if we add {n}?",
+          "{n} more", "{n} more?", "put {n} more on it", "sum that with {n}", "now add {n} to it",
+          "and add another {n}", "can you add {n}?", "plus {n}?", "with {n} more?",
+          "and what if I added {n}?", "go up by {n}", "bump it up by {n}", "and + {n}?",
+          "add on {n}", "what's {n} more than that?", "{n} extra?", "it plus {n}"],
+    "-": ["and subtract {n}", "subtract {n}", "subtract {n} please", "now subtract {n} from it", "subtract {n} from it",
+          "and subtract {n}?", "can you subtract {n}?", "what if I subtract {n}?", "what if we subtract {n}?",
+          "deduct {n}", "and deduct {n}?", "remove {n}", "take {n} away", "and take away {n}?", "{n} less",
+          "{n} less?", "drop it by {n}", "go down by {n}", "minus {n} please", "and minus {n}?", "that - {n}",
+          "and - {n}?", "less {n}?", "take {n} from it", "what's {n} less than that?", "it minus {n}", "now take away {n}", "and take off {n}?", "without {n}?"],
+    "*": ["multiply by {n}", "and multiply it by {n}", "multiply it by {n} please", "what if I multiply by {n}?",
+          "now multiply by {n}", "times {n}", "and times {n}?", "that * {n}", "and * {n}?", "x {n}",
+          "{n} times that?", "{n} times as much?", "what's {n} times that?",
+          "it times {n}", "can you multiply it by {n}?"],
+    "/": ["divide by {n}", "and divide it by {n}", "divide it by {n} please", "what if I divide by {n}?",
+          "now divide it by {n}", "divided by {n}", "and divided by {n}?", "that / {n}", "and / {n}?",
+          "split it {n} ways", "split that into {n}", "it divided by {n}",
+          "can you divide it by {n}?", "over {n}?", "share it between {n} people"],
+    "double": ["double", "double it please", "and double it?", "doubled?", "can you double it?",
+               "make it double", "and times 2?", "multiply it by 2", "twice as much",
+               "what's twice that?", "2 times that?", "now double that", "times 2"],
+    "half": ["halve", "halve it please", "and halve it?", "halved?", "and halved?", "can you halve it?",
+             "what is half of that?", "divide it by 2",
+             "and divided by 2?", "half as much?", "now halve it", "half that", "over 2?", "split it in two"],
+    "triple": ["triple", "triple it please", "and triple it?", "can you triple it?", "make it triple", "and times 3?", "multiply it by 3", "three times as much",
+               "3 times that?", "now triple that", "times 3", "what's three times that?", "and triple that?",
+               "thrice that?"],
+    "value": ["what about {v} instead?",
+              "and {v} instead?", "ok, {v} {u1}?", "do {v} {u1} as well",
+              "and now {v}?", "what is {v} {u1}?", "convert {v} {u1} too"],
+    "unit": ["and in {u3} then?", "and to {u3}?", "what about to {u3}?", "make that {u3}", "can you do it in {u3}?",
+             "in {u3} please", "now {u3}", "convert that to {u3}", "show it in {u3}", "how many {u3} is that?",
+             "and how much in {u3}?"],
+    "temp": ["and in {u} then?", "convert that into {u}", "show that in {u}",
+             "how much in {u}?"],
+    "thanks": ["thanks!", "ty!", "tysm", "thanks a ton", "thank you kindly", "ok ty", "nice, ty",
+               "great stuff, thanks", "cheers!", "ok, cheers", "that helps, thanks", "thanks, bye", "bye, thanks",
+               "ok bye", "perfect, thank you", "got it", "got it, thanks", "understood", "ok, thanks!", "thanks mate",
+               "many thanks!", "cool cool", "that's perfect", "appreciated", "thank you, bye", "nice", "okay",
+               "ok, got it", "all good, thanks", "nothing else, thank you", "I'm done, thanks", "great, bye"],
+}
+# out-of-scope requests (answered ANSWER_OOS), training only: books, riddles and news of other kinds are
+# fine, the held-out wordings themselves are not (asserted)
+OOS_V10 = [
+    "recommend a book", "can you recommend a novel?", "suggest a film for tonight", "any tips for sleeping better?",
+    "what happened in the world today?",
+    "read me a poem", "write a short story", "can you sing?", "what's the best pizza topping?", "help me plan a trip",
+    "how do I tie a tie?", "what are the rules of chess?", "who won the game last night?", "what's on TV?",
+    "any good podcasts?", "how do I bake bread?", "what's the tallest building?", "who was the first president?",
+    "what is the speed of light?", "how many planets are there?", "what's the capital of Japan?",
+    "explain how a car engine works", "how do I lose weight?", "what's a synonym for happy?",
+    "spell necessary", "what does ephemeral mean?", "play a game with me", "write a tweet for me",
+    "can you write my essay?", "book me a table", "what should I name my dog?", "who is the richest person?",
+    "what year is it?", "how far is the moon?", "is coffee healthy?", "teach me French", "do you have feelings?",
+    "what do you think of me?", "make a shopping list", "what's your favorite book?",
+    "tell me a secret", "let's talk about movies", "can you code in Python?",
+    "how do I change a tire?", "a joke please",
+]
+
+
+def v10_extra():
+    """Data v10: FOLLOW_V9 and FOLLOW_V10 as additions to the training parts of the follow-up and thanks lists."""
+    extra = v9_extra()
+    lists = {"weather": FOLLOW_WEATHER["train"], "value": FOLLOW_CONV_VALUE["train"], "unit": FOLLOW_CONV_UNIT["train"],
+             "temp": FOLLOW_TEMP["train"], "thanks": THANKS_MT["train"]}
+    lists.update({op: FOLLOW_CALC["train"][op] for op in ("+", "-", "*", "/", "double", "half", "triple")})
+    for k, lst in lists.items():
+        old = extra.get(id(lst), [])
+        extra[id(lst)] = old + [f for f in FOLLOW_V10[k] if f not in old and f not in lst]
+    return extra
+
+
+def assert_no_heldout_v10():
+    """No dev or held-out entry (follow-ups, thanks, greetings, out of scope, dev no-tool messages) is among the
+    v10 additions."""
+    other = [f for d in (FOLLOW_WEATHER, FOLLOW_CONV_VALUE, FOLLOW_CONV_UNIT, FOLLOW_TEMP, THANKS_MT)
+             for f in d["dev"] + d["held"]]
+    other += [f for p in ("dev", "held") for fs in FOLLOW_CALC[p].values() for f in fs]
+    other += THANKS_HELD + GREET_HELD + OOS_HELD + NOTOOL_DEV + ["good to see you", "heya"]
+    norm = {x.lower().strip(" ?!.,") for x in other}
+    new = [f for fs in FOLLOW_V10.values() for f in fs] + OOS_V10
+    clash = [f for f in new if f.lower().strip(" ?!.,") in norm]
+    assert not clash, f"held-out or dev frames in FOLLOW_V10/OOS_V10: {clash}"
+    banned = ["then ", "on top", "fewer", "in half", "tripled", "increase", "decrease", "that's all", "thx",
+              "summarize", "give me a", "what's a good"]
+    close = [f for f in new if any(b in f.lower() for b in banned)]
+    assert not close, f"wordings close to held-out or dev ones in FOLLOW_V10/OOS_V10: {close}"
