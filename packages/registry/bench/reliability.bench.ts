@@ -3,7 +3,9 @@
  *
  * 1. Kill trials on the JSON-file store: writers killed with SIGKILL at random moments (mostly
  *    mid-write). Counts lost acknowledged writes, unreadable files, temp files and staging
- *    folders left, and times the first write after each kill.
+ *    folders left, a canary API key in clear on disk, and times the first write after each kill
+ *    (p50/p95/max, split into taking over the killed writer's lock and the write itself, with
+ *    the machine's load average: the write is CPU- and fsync-bound on a loaded machine).
  * 2. Concurrent updates: several processes (JSON file, PostgreSQL server) or concurrent writers
  *    (memory, PGlite: single-process by design) increment one counter with revision-checked
  *    writes. Counts lost updates and typed CONFLICTs (and any other error).
@@ -14,8 +16,10 @@
  *   KILL_TRIALS=300 PROCESSES=4 UPDATES=50 FUZZ_RUNS=500 TINYLLM_TEST_PG_URL=… (optional)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -23,6 +27,7 @@ import { TinyLLMError } from '@tinyllm/core';
 import fc from 'fast-check';
 import { createRegistry } from '../src/registry';
 import { parseRegistryFile } from '../src/registry-file';
+import { acquireFileLock } from '../src/storage/json-file/file-lock';
 import { createJsonFileStorage } from '../src/storage/json-file/index';
 import { createMemoryStorage } from '../src/storage/memory/index';
 import { createPostgresStorage } from '../src/storage/postgres/index';
@@ -58,22 +63,34 @@ function collect(
 }
 
 async function killTrialsOnJsonFile(child: string, directory: string) {
-  const path = join(directory, 'kill', 'registry.json');
-  await mkdir(join(directory, 'kill'), { recursive: true });
+  const folder = join(directory, 'kill');
+  const path = join(folder, 'registry.json');
+  await mkdir(folder, { recursive: true });
   const registry = createRegistry({
     storage: createJsonFileStorage({ path }),
+    encryptionKey: Buffer.alloc(32, 7).toString('base64'),
     validateConfig: noValidation,
   });
+  // A canary key stored (encrypted) in the file: it must never appear on disk in clear.
+  const canary = `canary-${randomUUID()}`;
   await registry.models.register({
     name: 'seed',
-    provider: 'ollama',
+    provider: 'openai-compatible',
+    baseUrl: 'http://127.0.0.1:1/v1',
     modelId: 'm',
+    apiKey: canary,
     description: 'x'.repeat(1000),
   });
   const acknowledged = new Set<string>();
   let unreadable = 0;
+  let lockLeft = 0;
+  let maxAcksPerTrial = 0;
+  let maxLoad = 0;
   const firstWriteMs: number[] = [];
+  const takeoverMs: number[] = [];
+  const writeAfterTakeoverMs: number[] = [];
   for (let trial = 0; trial < killTrials; trial++) {
+    let acks = 0;
     await new Promise<void>((done) => {
       const proc = spawn(process.execPath, [child, 'register', path, `k${trial}`], {
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -86,6 +103,7 @@ async function killTrialsOnJsonFile(child: string, directory: string) {
         buffer = lines.pop() ?? '';
         for (const line of lines) {
           if (!line.startsWith('ack ')) continue;
+          acks += 1;
           acknowledged.add(line.slice(4));
           timer ??= setTimeout(() => proc.kill('SIGKILL'), Math.random() * 30);
         }
@@ -95,32 +113,63 @@ async function killTrialsOnJsonFile(child: string, directory: string) {
         done();
       });
     });
+    maxAcksPerTrial = Math.max(maxAcksPerTrial, acks);
+    maxLoad = Math.max(maxLoad, loadavg()[0]!);
     try {
       parseRegistryFile(await readFile(path, 'utf8'));
     } catch {
       unreadable += 1;
     }
+    if (existsSync(`${path}.lock`)) lockLeft += 1;
+    // Odd trials split the first write into taking over the killed writer's lock and the write
+    // itself (load, change, write with fsync); even trials time the plain write, as a user does.
     const started = performance.now();
+    if (trial % 2 === 1) {
+      await (await acquireFileLock(path))();
+      takeoverMs.push(performance.now() - started);
+    }
+    const writeStarted = performance.now();
     await registry.models.register({ name: `after-${trial}`, provider: 'ollama', modelId: 'm' });
-    firstWriteMs.push(performance.now() - started);
+    const ended = performance.now();
+    firstWriteMs.push(ended - started);
+    if (trial % 2 === 1) writeAfterTakeoverMs.push(ended - writeStarted);
   }
-  const names = new Set(
-    parseRegistryFile(await readFile(path, 'utf8')).models.map((model) => model.name),
-  );
+  const text = await readFile(path, 'utf8');
+  const names = new Set(parseRegistryFile(text).models.map((model) => model.name));
   const lost = [...acknowledged].filter((name) => !names.has(name)).length;
-  const entries = await readdir(join(directory, 'kill'));
+  const entries = await readdir(folder);
   const tempFiles = entries.filter((entry) => /^registry\.json\.\d+$/.test(entry)).length;
   const staging = entries.filter((entry) => entry.includes('.staging-')).length;
+  let canaryOnDisk = 0;
+  for (const entry of entries) {
+    const file = join(folder, entry);
+    if (statSync(file).isFile() && (await readFile(file, 'utf8')).includes(canary))
+      canaryOnDisk += 1;
+  }
   await registry.close();
+  const ms = (values: number[]) =>
+    `${percentile(values, 0.5).toFixed(0)} / ${percentile(values, 0.95).toFixed(0)} / ${Math.max(...values).toFixed(0)}`;
   return {
-    trials: killTrials,
-    acknowledged: acknowledged.size,
-    lost,
-    unreadable,
-    tempFiles,
-    staging,
-    firstWriteP50: percentile(firstWriteMs, 0.5),
-    firstWriteMax: Math.max(...firstWriteMs),
+    summary: {
+      trials: killTrials,
+      acknowledged: acknowledged.size,
+      lost,
+      unreadable,
+      tempFiles,
+      staging,
+      canaryOnDisk,
+      'file MB': Number((text.length / 1e6).toFixed(2)),
+      models: names.size,
+      'max acks/trial': maxAcksPerTrial,
+    },
+    timing: {
+      'lock held by the killed writer': `${lockLeft} of ${killTrials} trials`,
+      'first write ms (p50 / p95 / max)': ms(firstWriteMs),
+      'of it, lock takeover ms': ms(takeoverMs),
+      'of it, the write ms': ms(writeAfterTakeoverMs),
+      'first writes over 1 s': firstWriteMs.filter((value) => value > 1000).length,
+      'max load average (1 min)': maxLoad.toFixed(2),
+    },
   };
 }
 
@@ -329,8 +378,19 @@ async function main() {
   ];
   try {
     console.log(`\nKill -9 trials on the JSON-file store (${killTrials})`);
+    console.log(
+      `load average at start: ${loadavg()
+        .map((value) => value.toFixed(2))
+        .join(' ')}`,
+    );
     const kills = await killTrialsOnJsonFile(child, directory);
-    console.table([kills]);
+    console.table([kills.summary]);
+    console.table(kills.timing);
+    console.log(
+      `load average after: ${loadavg()
+        .map((value) => value.toFixed(2))
+        .join(' ')}`,
+    );
 
     console.log('\nConcurrent revision-checked updates of one counter');
     const concurrency: Record<string, unknown>[] = [];

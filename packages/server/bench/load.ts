@@ -7,7 +7,8 @@
  * (the ratio must stay within 10%). Run 2, past the queue size (1 running + 39 waiting): the extra
  * requests must get 429 with Retry-After and nothing else may fail.
  *
- * `pnpm bench` (after a build) or `npx tsx bench/load.ts`. CPU is shared: figures are for
+ * `pnpm bench` (after a build) or `node --expose-gc --import tsx bench/load.ts`: without
+ * `--expose-gc` the RSS samples catch the heap before collection and the ratio means little. CPU is shared: figures are for
  * comparing runs on one machine, and ratios (RSS after/before) are the checked outputs.
  */
 import { dirname } from 'node:path';
@@ -103,6 +104,9 @@ function percentile(values: number[], p: number): number {
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 
 async function queueSizedRun() {
+  if (globalThis.gc === undefined) {
+    console.log('  (no --expose-gc: RSS is sampled without a collection first)');
+  }
   const server = await start(clients - 1);
   try {
     await round(server.client); // warm-up: JIT, allocator, first loads
