@@ -144,9 +144,10 @@ async function queueSizedRun() {
       `  throughput ${((requests / wallMs) * 1000).toFixed(2)} requests/s, ${((tokens / wallMs) * 1000).toFixed(1)} completion tokens/s`,
     );
     console.log(
-      `  RSS after warm-up ${mib(rssAfterWarmUp)} MiB, after ${rounds} rounds ${mib(rssAfterRounds)} MiB, ratio ${ratio.toFixed(3)} (${Math.abs(ratio - 1) <= 0.1 ? 'within' : 'OUTSIDE'} 10%)`,
+      `  RSS after warm-up ${mib(rssAfterWarmUp)} MiB, after ${rounds} rounds ${mib(rssAfterRounds)} MiB, ratio ${ratio.toFixed(3)} (${ratio <= 1.1 ? 'no growth beyond' : 'GREW MORE THAN'} 10%)`,
     );
-    return errors === 0 && Math.abs(ratio - 1) <= 0.1;
+    // A leak check: memory the allocator hands back after warm-up (ratio < 1) is not a failure.
+    return errors === 0 && ratio <= 1.1;
   } finally {
     await server.close();
   }
