@@ -203,6 +203,18 @@ for (const file of files) {
   console.log(`\n${relative(root, file)}`);
   // A fresh state for each file: nothing built (turbo may restore outputs from its cache).
   sh('rm -rf packages/*/dist examples/*/dist');
+  // A package's README speaks to a project that installed it from npm, where it is built.
+  const packageDir = relative(root, file).match(/^packages\/([^/]+)\/README\.md$/)?.[1];
+  if (packageDir !== undefined) {
+    const name = JSON.parse(readFileSync(join(root, 'packages', packageDir, 'package.json'))).name;
+    const setup = await run(`pnpm turbo run build --filter=${name}... --output-logs=errors-only`);
+    console.log(`  (setup: ${name} built, as npm installs it${setup.ok ? '' : ': FAILED'})`);
+    if (!setup.ok) {
+      failures++;
+      console.log(setup.output.split('\n').slice(-30).join('\n'));
+      continue;
+    }
+  }
   for (const { info, commands } of blocks) {
     if (info.startsWith('not-run')) {
       notRun += commands.length;
