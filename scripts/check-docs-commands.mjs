@@ -60,11 +60,21 @@ const files = process.argv.slice(2).length
 function shellBlocks(text) {
   const blocks = [];
   for (const match of text.matchAll(/^```(sh|bash|shell)([^\n]*)\n([\s\S]*?)^```/gm)) {
-    const commands = match[3]
-      .replace(/\\\n/g, ' ')
-      .split('\n')
-      .map((line) => line.replace(/(^|\s)#.*$/, '').trim())
-      .filter(Boolean);
+    const commands = [];
+    const lines = match[3].replace(/\\\n/g, ' ').split('\n');
+    for (let index = 0; index < lines.length; index++) {
+      const heredoc = /<<-?\s*'?(\w+)'?/.exec(lines[index]);
+      if (heredoc) {
+        // A here-document is part of its command, up to its terminator line.
+        const end = lines.indexOf(heredoc[1], index + 1);
+        const last = end < 0 ? lines.length - 1 : end;
+        commands.push(lines.slice(index, last + 1).join('\n'));
+        index = last;
+        continue;
+      }
+      const command = lines[index].replace(/(^|\s)#.*$/, '').trim();
+      if (command) commands.push(command);
+    }
     blocks.push({ info: match[2].trim(), commands });
   }
   return blocks;
