@@ -60,11 +60,21 @@ const files = process.argv.slice(2).length
 function shellBlocks(text) {
   const blocks = [];
   for (const match of text.matchAll(/^```(sh|bash|shell)([^\n]*)\n([\s\S]*?)^```/gm)) {
-    const commands = match[3]
-      .replace(/\\\n/g, ' ')
-      .split('\n')
-      .map((line) => line.replace(/(^|\s)#.*$/, '').trim())
-      .filter(Boolean);
+    const commands = [];
+    const lines = match[3].replace(/\\\n/g, ' ').split('\n');
+    for (let index = 0; index < lines.length; index++) {
+      const heredoc = /<<-?\s*'?(\w+)'?/.exec(lines[index]);
+      if (heredoc) {
+        // A here-document is part of its command, up to its terminator line.
+        const end = lines.indexOf(heredoc[1], index + 1);
+        const last = end < 0 ? lines.length - 1 : end;
+        commands.push(lines.slice(index, last + 1).join('\n'));
+        index = last;
+        continue;
+      }
+      const command = lines[index].replace(/(^|\s)#.*$/, '').trim();
+      if (command) commands.push(command);
+    }
     blocks.push({ info: match[2].trim(), commands });
   }
   return blocks;
@@ -203,6 +213,18 @@ for (const file of files) {
   console.log(`\n${relative(root, file)}`);
   // A fresh state for each file: nothing built (turbo may restore outputs from its cache).
   sh('rm -rf packages/*/dist examples/*/dist');
+  // A package's README speaks to a project that installed it from npm, where it is built.
+  const packageDir = relative(root, file).match(/^packages\/([^/]+)\/README\.md$/)?.[1];
+  if (packageDir !== undefined) {
+    const name = JSON.parse(readFileSync(join(root, 'packages', packageDir, 'package.json'))).name;
+    const setup = await run(`pnpm turbo run build --filter=${name}... --output-logs=errors-only`);
+    console.log(`  (setup: ${name} built, as npm installs it${setup.ok ? '' : ': FAILED'})`);
+    if (!setup.ok) {
+      failures++;
+      console.log(setup.output.split('\n').slice(-30).join('\n'));
+      continue;
+    }
+  }
   for (const { info, commands } of blocks) {
     if (info.startsWith('not-run')) {
       notRun += commands.length;
