@@ -168,7 +168,8 @@ export default async function structuredOutputBench(): Promise<StructuredOutputB
     console.log(`schema-valid with constraint:    ${percent(result.validWith)} (target 100%)`);
     console.log(`schema-valid without constraint: ${percent(result.validWithout)}`);
     // What failed with the constraint, so a miss can be traced to its schema and text.
-    for (const failure of failuresWith.slice(0, 5)) console.log(`  invalid with constraint: ${failure}`);
+    for (const failure of failuresWith.slice(0, 5))
+      console.log(`  invalid with constraint: ${failure}`);
     console.log(
       `tokens/s with ${tokensPerSecondWith.toFixed(0)} / without ${tokensPerSecondWithout.toFixed(0)} = ${result.ratio.toFixed(3)}× (target ≥ 0.90×)`,
     );

@@ -363,8 +363,12 @@ async function* generateStream(init: GenerateStreamInit): AsyncGenerator<Provide
     let lastToken: number | undefined;
     let sawToolCall = false;
     // Parser events for a piece of text (an array, not a generator: this runs once per token).
+    // A constrained JSON reply is the JSON text, whole: `<tool_call>` or `<think>` inside one of
+    // its strings (tokens of this vocabulary) is content, not markup for the parser.
+    const plainJson = constraint?.mode === 'json';
     const toEvents = (text: string): readonly ProviderStreamEvent[] => {
       if (text.length === 0) return noEvents;
+      if (plainJson) return [{ type: 'text-delta', text }];
       const events = parser.push(text);
       for (const event of events) if (event.type === 'tool-call') sawToolCall = true;
       return events;

@@ -499,9 +499,23 @@ export class JsonMachine {
       }
       return free ? [push({ ...objectFrame, phase: 'colon', prop: -1, ws: 0 }, parent.parent)] : [];
     }
-    const candidates = frame.candidates.filter(
-      (index) => frame.node.nameBytes[index]![frame.pos] === byte,
-    );
+    const candidates =
+      frame.candidates.length === 0
+        ? frame.candidates
+        : frame.candidates.filter((index) => frame.node.nameBytes[index]![frame.pos] === byte);
+    // Plain ASCII with no escape or UTF-8 sequence open (nearly every byte of a key, and masks
+    // step every key byte of the vocabulary): only the suffix guard to track.
+    if (frame.esc === 0 && frame.pending === 0 && byte >= 0x20 && byte < 0x7f && byte !== 0x5c) {
+      const suffix = this.suffix;
+      let guard = frame.guard;
+      if (suffix.length > 0) {
+        guard = suffix[frame.guard] === byte ? frame.guard + 1 : suffix[0] === byte ? 1 : 0;
+        if (guard === suffix.length) return [];
+      }
+      const open = free ? candidates : candidates.filter((index) => frame.seen[index] === '0');
+      if (!free && open.length === 0) return [];
+      return [push({ ...frame, candidates: open, pos: frame.pos + 1, guard }, parent)];
+    }
     // Escapes and UTF-8 are tracked for declared names too: `\"` inside a name is no end.
     const next = stepString(
       {

@@ -19,6 +19,11 @@ export interface TokenMask {
   accepts: boolean;
   /** States after each token taken from here, so a repeated path costs no stepping. */
   next: Map<number, Stack[]>;
+  /**
+   * For each allowed token, the tokens of the greedy closing after it, filled on demand (-1: not
+   * yet): a state met at every step (inside a long string) is checked once, not per step.
+   */
+  greedyAfter?: Int32Array;
 }
 
 /** Most states whose masks are kept; past it the cache starts over (a reply rarely needs many). */
@@ -167,9 +172,16 @@ export class TokenAutomaton {
    */
   closesWithin(state: readonly Stack[], mask: TokenMask, index: number, room: number): boolean {
     if (room < 0) return false;
+    mask.greedyAfter ??= new Int32Array(mask.allowed.length).fill(-1);
+    let greedy = mask.greedyAfter[index]!;
+    if (greedy < 0) {
+      const after = this.advance(state, mask.allowed[index]!);
+      const tokens = after.length === 0 ? Infinity : this.greedyClosingTokens(after);
+      greedy = Number.isFinite(tokens) ? Math.min(tokens, 0x3fffffff) : 0x3fffffff;
+      mask.greedyAfter[index] = greedy;
+    }
+    if (greedy <= room) return true;
     const next = this.advance(state, mask.allowed[index]!);
-    if (next.length === 0) return false;
-    if (this.greedyClosingTokens(next) <= room) return true;
     this.#searchUntil = this.computed + maxSearchMasks;
     return this.#within(next, room);
   }
