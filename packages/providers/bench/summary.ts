@@ -119,7 +119,8 @@ async function streamCpuRow(
     const expected = Array.from({ length: tokens }, (_, index) => ` t${index}`).join('').length;
     await server.script(scenario, 100_000);
     const { adapter, client } = contendersFor(adapterName, server.url);
-    const streamsPerRound = mode === 'paced' ? 4 : 3;
+    // Enough streams per round that one GC pause or scheduler hiccup does not decide the round.
+    const streamsPerRound = mode === 'paced' ? 12 : 6;
     // Warm-up: JIT, lazy SDK import, first connections.
     await cpuOfStreams(adapter, 3, expected);
     await cpuOfStreams(client, 3, expected);
@@ -296,9 +297,18 @@ async function localRow(): Promise<void> {
         throw new Error(`stream() generated ${outputTokens} tokens, not ${newTokens}`);
       return (newTokens * 1000) / elapsed;
     };
+    // One generation takes ~0.1 s here, so a round runs each side several times (tokens/s of the
+    // whole batch): a single sample per side let one GC pause swing a round by 40%.
+    const generationsPerRound = Number(process.env['TINYLLM_BENCH_LOCAL_REPEAT'] ?? 5);
+    const batch = (once: () => Promise<number>) => async (): Promise<number> => {
+      let seconds = 0;
+      for (let index = 0; index < generationsPerRound; index++)
+        seconds += newTokens / (await once());
+      return (generationsPerRound * newTokens) / seconds;
+    };
     await direct();
     await streamed();
-    const results = await pairedRounds(streamed, direct);
+    const results = await pairedRounds(batch(streamed), batch(direct));
     const perRound = results.map(([a, b]) => a / b);
     const ratio = median(perRound);
     report({
