@@ -89,16 +89,20 @@ const turboCache = join(dirname(commonGitDir), '.turbo', 'cache');
 
 const clone = join(mkdtempSync(join(tmpdir(), 'tinyllm-docs-commands-')), 'repo');
 execFileSync('git', ['clone', '--quiet', root, clone]);
-const shims = mkdtempSync(join(tmpdir(), 'tinyllm-pnpm-'));
 const pnpm = process.env.TINYLLM_PNPM ? JSON.parse(process.env.TINYLLM_PNPM) : ['pnpm'];
-writeFileSync(
-  join(shims, 'pnpm'),
-  `#!/bin/sh\nexec ${pnpm.map((part) => `'${part}'`).join(' ')} "$@"\n`,
-);
-chmodSync(join(shims, 'pnpm'), 0o755);
+// A shim only when bootstrap runs pnpm through npx. When it picked the installed pnpm (['pnpm']),
+// that one is already on PATH, and a shim exec-ing 'pnpm' would find itself first and loop forever.
+const shims = pnpm.length > 1 ? mkdtempSync(join(tmpdir(), 'tinyllm-pnpm-')) : undefined;
+if (shims) {
+  writeFileSync(
+    join(shims, 'pnpm'),
+    `#!/bin/sh\nexec ${pnpm.map((part) => `'${part}'`).join(' ')} "$@"\n`,
+  );
+  chmodSync(join(shims, 'pnpm'), 0o755);
+}
 const env = {
   ...process.env,
-  PATH: [shims, process.env.PATH].join(delimiter),
+  PATH: shims ? [shims, process.env.PATH].join(delimiter) : process.env.PATH,
   CI: 'true',
   TURBO_CACHE_DIR: turboCache,
   TURBO_TELEMETRY_DISABLED: '1',
@@ -153,7 +157,7 @@ env.HF_ENDPOINT = `http://127.0.0.1:${hub.address().port}`;
 function cleanUp() {
   hub.close();
   rmSync(join(clone, '..'), { recursive: true, force: true });
-  rmSync(shims, { recursive: true, force: true });
+  if (shims) rmSync(shims, { recursive: true, force: true });
 }
 
 console.log(`fresh clone in ${clone}; installing`);
