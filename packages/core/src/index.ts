@@ -144,6 +144,7 @@ export {
   type OpenAIContent,
   type OpenAIOtherPart,
   type OpenAITextPart,
+  type FromOpenAIMessagesOptions,
   type OpenAIToolCall,
   type ToOpenAIMessagesOptions,
   fromOpenAIMessages,

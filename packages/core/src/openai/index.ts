@@ -5,4 +5,9 @@ export type {
   OpenAITextPart,
   OpenAIToolCall,
 } from './message-types';
-export { type ToOpenAIMessagesOptions, fromOpenAIMessages, toOpenAIMessages } from './messages';
+export {
+  type FromOpenAIMessagesOptions,
+  type ToOpenAIMessagesOptions,
+  fromOpenAIMessages,
+  toOpenAIMessages,
+} from './messages';

@@ -32,7 +32,7 @@ export type OpenAIChatMessage =
   | {
       role: 'assistant';
       content?: OpenAIContent | null;
-      tool_calls?: OpenAIToolCall[];
+      tool_calls?: OpenAIToolCall[] | null;
       /** Reasoning as DeepSeek, vLLM and llama.cpp send it. */
       reasoning_content?: string | null;
       refusal?: string | null;

@@ -71,7 +71,7 @@ describe('OpenAI message converters', () => {
       fromOpenAIMessages([
         { role: 'user', content: [{ type: 'image_url', image_url: { url: 'x' } }] },
       ]),
-    ).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST', path: '[0].content[0]' }));
+    ).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST', path: '[0].content[0].type' }));
     expect(() =>
       fromOpenAIMessages([
         {
@@ -83,5 +83,21 @@ describe('OpenAI message converters', () => {
     expect(() => fromOpenAIMessages([{ role: 'tool', tool_call_id: 'nope', content: '' }])).toThrow(
       expect.objectContaining({ path: '[0].tool_call_id' }),
     );
+  });
+
+  it("puts the caller's path in front of every error path, as a server names `messages[i]`", () => {
+    expect(() =>
+      fromOpenAIMessages([{ role: 'tool', tool_call_id: 'nope', content: '' }], {
+        path: 'messages',
+      }),
+    ).toThrow(expect.objectContaining({ path: 'messages[0].tool_call_id' }));
+  });
+
+  it('reads refusal parts as text (an assistant refusal sent back)', () => {
+    expect(
+      fromOpenAIMessages([
+        { role: 'assistant', content: [{ type: 'refusal', refusal: 'I cannot.' }] },
+      ]),
+    ).toEqual([{ role: 'assistant', content: 'I cannot.' }]);
   });
 });

@@ -6,6 +6,15 @@ import { TinyLLMError } from '../errors';
 import type { AssistantMessage, Message, ToolCall } from '../messages';
 import type { OpenAIChatMessage, OpenAIContent, OpenAIToolCall } from './message-types';
 
+/** Options of {@link fromOpenAIMessages}. */
+export interface FromOpenAIMessagesOptions {
+  /**
+   * Where the array sits in the caller's input, put in front of every error path: a server
+   * passes `'messages'`, so a 400 names `messages[2].content` as the client sent it.
+   */
+  path?: string;
+}
+
 /** Options of {@link toOpenAIMessages}. */
 export interface ToOpenAIMessagesOptions {
   /** Send assistant reasoning back as `reasoning_content` (default false, as tinyllm's adapters do). */
@@ -59,17 +68,26 @@ function invalid(path: string, message: string): TinyLLMError {
   });
 }
 
-/** Text of OpenAI content; parts other than text are an error (tinyllm messages are text). */
+/**
+ * Text of OpenAI content; `refusal` parts (an assistant's refusal sent back) count as text,
+ * other parts are an error naming them (tinyllm messages are text).
+ */
 function textOf(content: OpenAIContent | null | undefined, path: string): string {
   if (content === null || content === undefined) return '';
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) throw invalid(path, 'expected a string or an array of parts');
-  return content
-    .map((part, index) => {
-      if (part.type === 'text' && typeof part.text === 'string') return part.text;
-      throw invalid(`${path}[${index}]`, `"${part.type}" parts are not supported (text only)`);
-    })
-    .join('');
+  let text = '';
+  for (const [index, part] of content.entries()) {
+    if (part.type === 'text' && typeof part.text === 'string') text += part.text;
+    else if (part.type === 'refusal' && typeof part['refusal'] === 'string')
+      text += part['refusal'];
+    else
+      throw invalid(
+        `${path}[${index}].type`,
+        `"${part.type}" parts are not supported (tinyllm models take text)`,
+      );
+  }
+  return text;
 }
 
 /**
@@ -78,10 +96,14 @@ function textOf(content: OpenAIContent | null | undefined, path: string): string
  * `INVALID_REQUEST` naming the path for what cannot be carried over (non-text parts, tool
  * call arguments that are not a JSON object, a tool message answering no known call).
  */
-export function fromOpenAIMessages(messages: readonly OpenAIChatMessage[]): Message[] {
+export function fromOpenAIMessages(
+  messages: readonly OpenAIChatMessage[],
+  options: FromOpenAIMessagesOptions = {},
+): Message[] {
   const toolNames = new Map<string, string>();
+  const prefix = options.path ?? '';
   return messages.map((message, index): Message => {
-    const path = `[${index}]`;
+    const path = `${prefix}[${index}]`;
     switch (message.role) {
       case 'system':
       case 'developer':

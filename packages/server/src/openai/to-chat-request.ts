@@ -4,18 +4,13 @@
  */
 import {
   type ChatRequest,
-  type Message,
   type ResponseFormat,
   TinyLLMError,
-  type ToolCall,
   type ToolChoice,
+  fromOpenAIMessages,
 } from '@tinyllm/core';
 import type { z } from 'zod';
-import {
-  type ChatCompletionRequest,
-  type OpenAIMessage,
-  chatCompletionRequestSchema,
-} from './request-schema';
+import { type ChatCompletionRequest, chatCompletionRequestSchema } from './request-schema';
 
 /** What the server needs from a parsed request besides the `ChatRequest`. */
 export interface ParsedChatCompletion {
@@ -43,86 +38,6 @@ function issueError(error: z.ZodError): TinyLLMError {
   const path = issue ? formatPath(issue.path) : '';
   const message = issue?.message ?? 'Invalid request body.';
   return invalid(path === '' ? message : `Invalid \`${path}\`: ${message}`, path);
-}
-
-function textOf(content: OpenAIMessage['content'], path: string): string {
-  if (content === null || content === undefined) return '';
-  if (typeof content === 'string') return content;
-  let text = '';
-  for (const [index, part] of content.entries()) {
-    if (part.type === 'text' && typeof part['text'] === 'string') text += part['text'];
-    else if (part.type === 'refusal' && typeof part['refusal'] === 'string')
-      text += part['refusal'];
-    else {
-      throw invalid(
-        `Content parts of type "${part.type}" are not supported: tinyllm models take text.`,
-        `${path}[${index}].type`,
-      );
-    }
-  }
-  return text;
-}
-
-function parseArguments(text: string, path: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = text.trim() === '' ? {} : JSON.parse(text);
-  } catch {
-    throw invalid('Tool call arguments must be a JSON object encoded as a string.', path);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid('Tool call arguments must be a JSON object encoded as a string.', path);
-  }
-  return value as Record<string, unknown>;
-}
-
-function toMessages(messages: OpenAIMessage[]): Message[] {
-  // Tool messages name only the call id; core also wants the tool name, which the assistant
-  // message that made the call holds.
-  const toolNames = new Map<string, string>();
-  return messages.map((message, index): Message => {
-    const path = `messages[${index}]`;
-    switch (message.role) {
-      case 'system':
-      case 'developer':
-        return { role: 'system', content: textOf(message.content, `${path}.content`) };
-      case 'user':
-        return { role: 'user', content: textOf(message.content, `${path}.content`) };
-      case 'assistant': {
-        const toolCalls: ToolCall[] = (message.tool_calls ?? []).map((call, callIndex) => {
-          toolNames.set(call.id, call.function.name);
-          return {
-            id: call.id,
-            name: call.function.name,
-            arguments: parseArguments(
-              call.function.arguments,
-              `${path}.tool_calls[${callIndex}].function.arguments`,
-            ),
-          };
-        });
-        return {
-          role: 'assistant',
-          content: textOf(message.content, `${path}.content`),
-          ...(toolCalls.length > 0 ? { toolCalls } : {}),
-        };
-      }
-      default: {
-        const toolName = toolNames.get(message.tool_call_id);
-        if (toolName === undefined) {
-          throw invalid(
-            `No earlier assistant message has a tool call with id "${message.tool_call_id}".`,
-            `${path}.tool_call_id`,
-          );
-        }
-        return {
-          role: 'tool',
-          toolCallId: message.tool_call_id,
-          toolName,
-          content: textOf(message.content, `${path}.content`),
-        };
-      }
-    }
-  });
 }
 
 function toToolChoice(choice: ChatCompletionRequest['tool_choice']): ToolChoice | undefined {
@@ -168,7 +83,9 @@ export function parseChatCompletionRequest(body: unknown): ParsedChatCompletion 
   const toolChoice = toToolChoice(input.tool_choice);
   const responseFormat = toResponseFormat(input.response_format);
   const request: ChatRequest = {
-    messages: toMessages(input.messages),
+    // The schema has checked the shapes; core's converter checks what it cannot (JSON
+    // arguments, tool_call_id) and names `messages[i]…` paths as the client sent them.
+    messages: fromOpenAIMessages(input.messages, { path: 'messages' }),
     ...(input.tools && input.tools.length > 0
       ? {
           tools: input.tools.map((entry) => ({
