@@ -13,7 +13,8 @@
  *    adapter. Counts runs and any result other than success or a typed INVALID_REQUEST/CONFLICT.
  *
  *   pnpm --filter @tinyllm/registry bench:reliability
- *   KILL_TRIALS=300 PROCESSES=4 UPDATES=50 FUZZ_RUNS=500 TINYLLM_TEST_PG_URL=… (optional)
+ *   KILL_TRIALS=300 PROCESSES=4 UPDATES=50 FUZZ_RUNS=500 TINYLLM_TEST_PG_URL=… (optional: without
+ *   it the bench starts embedded PostgreSQL from npm, as the tests do, so every adapter is covered)
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -23,6 +24,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
+import startPostgres from '../test/postgres-global-setup';
 import { TinyLLMError } from '@tinyllm/core';
 import fc from 'fast-check';
 import { createRegistry } from '../src/registry';
@@ -38,7 +40,6 @@ const killTrials = Number(process.env.KILL_TRIALS ?? 300);
 const processes = Number(process.env.PROCESSES ?? 4);
 const updates = Number(process.env.UPDATES ?? 50);
 const fuzzRuns = Number(process.env.FUZZ_RUNS ?? 500);
-const pgUrl = process.env.TINYLLM_TEST_PG_URL;
 const noValidation = () => ({ valid: true, errors: [], warnings: [] });
 
 const percentile = (values: number[], p: number) => {
@@ -346,6 +347,9 @@ function expect(actual: unknown, expected: unknown) {
 }
 
 async function main() {
+  // Every adapter, pg included: without a server URL, start embedded PostgreSQL as the tests do.
+  const stopPostgres = await startPostgres();
+  const pgUrl = process.env.TINYLLM_TEST_PG_URL;
   const directory = await mkdtemp(join(tmpdir(), 'tinyllm-reliability-'));
   const here = fileURLToPath(new URL('.', import.meta.url));
   const benchOut = resolve(here, '.out');
@@ -426,9 +430,10 @@ async function main() {
     const fuzzing: Record<string, unknown>[] = [];
     for (const [name, open] of adapters) fuzzing.push({ adapter: name, ...(await fuzz(open)) });
     console.table(fuzzing);
-    if (!pgUrl) console.log('(pg skipped: TINYLLM_TEST_PG_URL is not set)');
+    if (!pgUrl) console.log('(pg skipped: no PostgreSQL server could be started)');
   } finally {
     await pglite.close();
+    await stopPostgres?.();
     await rm(directory, { recursive: true, force: true });
     await rm(benchOut, { recursive: true, force: true });
   }
