@@ -35,6 +35,8 @@ p.add_argument("--multi", choices=["dev", "held"], default=None,
                help="score conversations turn by turn, the model's own replies fed back: dev = tooldata.dev_multiturn_cases "
                     "(checkpoint choice), held = eval/heldout-multiturn.jsonl of --model-dir")
 p.add_argument("--max-pos", type=int, default=2048)
+p.add_argument("--dev-seed", type=int, default=8642,
+               help="seed of the dev conversations (--multi dev); stage 7d also scores a second dev set, seed 8643")
 a = p.parse_args()
 
 if a.tokenizer_json:
@@ -134,7 +136,7 @@ def run_turn(msgs, tools):
 
 
 if a.multi:
-    convs = (td.dev_multiturn_cases(a.dev_n) if a.multi == "dev" else
+    convs = (td.dev_multiturn_cases(a.dev_n, seed=a.dev_seed) if a.multi == "dev" else
              [json.loads(l) for l in open(os.path.join(a.model_dir, "eval/heldout-multiturn.jsonl"))])[::a.stride][:a.limit]
     by_kind, tot = {}, [0, 0, 0, 0, 0]  # turns, tool, args (of tool turns), tool turns, answer
     t0 = time.time()

@@ -1133,10 +1133,16 @@ class ConvGen:
     held-out set, DevGen for the dev set), part the follow-up frame list to use ("train", "dev" or "held"; held
     draws the held-out frames half of the time, like the single-turn held-out set)."""
 
-    def __init__(self, base, part, mix=None, extra=None, v10=False):
+    def __init__(self, base, part, mix=None, extra=None, v10=False, v11=False, v12=False):
         self.g, self.r, self.part = base, base.r, part
         # data v10 (training only): more follow-ups, social and out-of-scope turns after tool turns, OOS_V10
-        self.v10 = v10 and part == "train"
+        self.v10 = (v10 or v11) and part == "train"
+        # data v11 (training only): more same-tool turns, same-tool conversions whose units overlap the previous
+        # conversion's in another order, bare expressions after a calculation, more unit follow-ups
+        self.v11 = (v11 or v12) and part == "train"
+        # data v12 (training only): v11 with follow-ups back to 38% and longer numbers in +/- follow-ups (the
+        # stage-7c model cut "+ 540" to "+ 50" and "then subtract 369" to "- 3369")
+        self.v12 = v12 and part == "train"
         # data v9: more training wordings, keyed by the id of the training list they extend (v9_extra()); only
         # the training part uses them, so the dev and held-out conversations do not depend on the data version
         self.extra = extra or {}
@@ -1233,6 +1239,8 @@ class ConvGen:
             else:
                 sym = op
                 n = r.randint(2, 12) if op in "*/" or r.random() < 0.4 else r.randint(2, 999)
+                if self.v12 and op in "+-" and r.random() < 0.35:
+                    n = r.randint(100, 9999)
             expr = f"{fmt_num(R)} {sym} {n}"
             res = run_tool("calculator", {"expression": expr})
             if "error" in res:
@@ -1242,7 +1250,7 @@ class ConvGen:
         if prev["tool"] == "convert_units" and "result" in prev["result"]:
             v, u1, u2 = prev["args"]["value"], prev["args"]["from"], prev["args"]["to"]
             others = [u for u in UNITS if DIMENSION[u] == DIMENSION[u1] and u not in (u1, u2)]
-            if others and r.random() < 0.4:
+            if others and r.random() < (0.55 if self.v11 else 0.4):
                 u3 = r.choice(others)
                 tpl, novel = self.pick(FOLLOW_CONV_UNIT)
                 q = tpl.format(u3=r.choice(UNIT_WORDS[u3]))
@@ -1264,6 +1272,27 @@ class ConvGen:
                         includes=[fmt_num(res["result"])], novel=novel)
         return None
 
+    def same_tool(self, prev):
+        """Data v11: a new request for the tool prev used. The stage-7c model copied the previous conversion's
+        unit order into a new one ("20 meter to mi" after a mi → m turn) and took the previous result as the first
+        number of a new short expression ("5 * 8"), so half of the conversions reuse a unit of the previous one in
+        another order or slot, and a fifth of the calculations are a bare expression."""
+        r, kind = self.r, TOOL_KIND[prev["tool"]]
+        if kind == "convert" and r.random() < 0.5:
+            p1, p2 = prev["args"]["from"], prev["args"]["to"]
+            for _ in range(200):
+                ex = self.g.convert()
+                a, b = ex["args"]["from"], ex["args"]["to"]
+                if (a, b) != (p1, p2) and (a in (p1, p2) or b in (p1, p2)) and (a == p2 or b == p1 or r.random() < 0.3):
+                    return ex
+        if kind == "calc" and r.random() < 0.2:
+            for _ in range(20):
+                ex = self.g.calc()
+                e = ex["args"]["expression"]
+                if not e.startswith("-"):
+                    return dict(ex, q=e if r.random() < 0.6 else e.replace(" ", ""), novel=False)
+        return self.g.sample(kind)
+
     def next_turn(self, prev):
         r = self.r
         if prev["tool"] is None:
@@ -1272,6 +1301,20 @@ class ConvGen:
             oos = r.random() < 0.4
             return dict(self.social(oos=oos), kind="out-of-scope" if oos else "social")
         x = r.random()
+        if self.v11:  # follow-up 34%, same tool 18%, switch 20%, social 13%, out of scope 15%
+            f = 0.38 if self.v12 else 0.34  # v12: follow-up 38%, same tool 16%, switch 18%
+            if x < f:
+                ex = self.follow_up(prev)
+                if ex is not None:
+                    return dict(ex, kind="follow-up")
+                x = f + r.random() * (1 - f)
+            if x < f + (0.16 if self.v12 else 0.18):
+                return dict(self.same_tool(prev), kind="same-tool")
+            if x < 0.72:
+                return dict(self.g.sample(self.tool_kind(exclude=TOOL_KIND[prev["tool"]])), kind="tool-switch")
+            if x < 0.85:
+                return dict(self.social(), kind="social")
+            return dict(self.social(oos=True), kind="out-of-scope")
         if self.v10:  # follow-up 38%, same tool 10%, switch 20%, social 16%, out of scope 16%
             x = x * 0.32 / 0.38 if x < 0.38 else 0.32 + (x - 0.38) * 0.13 / 0.10 if x < 0.48 else \
                 0.45 + (x - 0.48) * 0.27 / 0.20 if x < 0.68 else 0.72 + (x - 0.68) * 0.16 / 0.16 if x < 0.84 else \

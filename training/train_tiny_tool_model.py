@@ -34,7 +34,7 @@ def parse():
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--eval-seed", type=int, default=98765)
     p.add_argument("--train-examples", type=int, default=60000)
-    p.add_argument("--data-version", type=int, default=1, choices=[1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    p.add_argument("--data-version", type=int, default=1, choices=[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12],
                    help="1: the v1 frames only; 2: v1 plus the training-only augmentation in tooldata.TrainGen; "
                         "3: v2 plus filler words around requests and more long numbers; 4: v3 plus more unknown "
                         "and made-up city names; 5: v4 plus varied unit orders (CONV_V5) and half of the weather requests "
@@ -42,7 +42,9 @@ def parse():
                         "and tool list that vary from step to step (tooldata.tool_variant); 8: v7 plus multi-turn conversations "
                         "(tooldata.ConvGen, --multi-frac of the examples); 9: v8 with more "
                         "training wordings of follow-ups and thanks (tooldata.FOLLOW_V9); 10: v9 plus FOLLOW_V10 and "
-                        "OOS_V10, and more follow-ups, social and out-of-scope turns after tool turns")
+                        "OOS_V10, and more follow-ups, social and out-of-scope turns after tool turns; 11: v10 with more same-tool "
+                        "turns (conversions reusing the previous units in another order, bare expressions) and unit follow-ups; "
+                        "12: v11 with follow-ups at 38% and longer numbers in +/- follow-ups")
     p.add_argument("--multi-frac", type=float, default=0.5,
                    help="data v8: the share of training examples that are conversations of 2-5 turns")
     p.add_argument("--text-history-frac", type=float, default=0.25,
@@ -149,7 +151,8 @@ def main():
         if args.data_version >= 10:
             td.assert_no_heldout_v10()
         extra = td.v10_extra() if args.data_version >= 10 else td.v9_extra() if args.data_version >= 9 else None
-        cg = td.ConvGen(gen, "train", extra=extra, v10=args.data_version >= 10)
+        cg = td.ConvGen(gen, "train", extra=extra, v10=args.data_version >= 10, v11=args.data_version >= 11,
+                         v12=args.data_version >= 12)
         crng = random.Random(args.seed + 5)
         n_multi = round(args.train_examples * args.multi_frac)
         for i in range(n_multi):  # replaces single exchanges, so the example count stays --train-examples
