@@ -192,6 +192,26 @@ describe('defineChatModel', () => {
     expect(providerSignal?.aborted).toBe(true);
   });
 
+  it('a stream returned before its first event settles as ABORTED without calling the provider', async () => {
+    let called = false;
+    const model = defineChatModel({
+      provider: 'test',
+      modelId: 'm',
+      capabilities: { streaming: true, tools: true },
+      async *doStream() {
+        called = true;
+        yield { type: 'text-delta', text: 'never' };
+      },
+    });
+    const stream = model.stream(request);
+    const iterator = stream[Symbol.asyncIterator]();
+    expect(await iterator.return?.()).toEqual({ done: true, value: undefined });
+    expect(await iterator.next()).toEqual({ done: true, value: undefined });
+    const error = await stream.finalResponse().catch((caught: unknown) => caught);
+    expect(TinyLLMError.hasCode(error, 'ABORTED')).toBe(true);
+    expect(called).toBe(false);
+  });
+
   it('does not inflate tokens/s for a reply made only of a tool call', async () => {
     const model = defineChatModel({
       provider: 'test',

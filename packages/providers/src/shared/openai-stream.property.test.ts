@@ -5,7 +5,7 @@
 import { type ProviderStreamEvent, TinyLLMError } from '@tinyllm/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { readChatStream } from '../openai-compatible/openai-compatible-provider';
+import { readChatStream } from './openai-chat-stream';
 
 function bodyOf(pieces: Uint8Array[]): ReadableStream<Uint8Array> {
   return new ReadableStream({
