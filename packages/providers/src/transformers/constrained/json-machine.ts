@@ -98,6 +98,28 @@ type Frame =
   | NumberFrame
   | LiteralFrame;
 
+/** See {@link JsonMachine.stringContent}. */
+export interface StringContent {
+  room: number;
+  due: number;
+  base: number;
+  names?: Uint8Array[];
+  pos?: number;
+}
+
+/** Whether a token's bytes go on spelling one of a key's candidate names from `pos`. */
+export function spellsName(bytes: Uint8Array, content: StringContent): boolean {
+  const { names, pos = 0 } = content;
+  if (!names) return false;
+  for (const name of names) {
+    if (bytes.length > name.length - pos) continue;
+    let index = 0;
+    while (index < bytes.length && name[pos + index] === bytes[index]) index++;
+    if (index === bytes.length) return true;
+  }
+  return false;
+}
+
 /** An immutable parser stack: the top frame and the continuation under it. */
 export interface Stack {
   readonly frame: Frame;
@@ -227,9 +249,13 @@ export class JsonMachine {
 
   /**
    * When the state is inside a string (or a free object key) with nothing pending, what plain
-   * string content may still be added: `room` UTF-16 units, of which `due` are still required.
+   * string content may still be added: `room` UTF-16 units, of which `due` are still required,
+   * each costing `base` plus what is still due after it. In a key that may still become a
+   * declared name, `names` are the candidate names and `pos` the bytes of them written: plain
+   * content that goes on spelling one of them costs what the name does; any other leaves a
+   * free key.
    */
-  stringContent(state: readonly Stack[]): { room: number; due: number; base: number } | undefined {
+  stringContent(state: readonly Stack[]): StringContent | undefined {
     if (state.length !== 1) return undefined;
     const stack = state[0]!;
     const frame = stack.frame;
@@ -240,17 +266,29 @@ export class JsonMachine {
       return { room: frame.node.maxLength - frame.length, due, base: this.#stackCost(stack) - due };
     }
     const { node } = frame;
-    // A key that may still become a declared name is walked token by token: its costs must be
-    // exact, or closing within the budget could miss the cheap way out.
     if (node.additional === undefined || node.additional.kind === 'never') return undefined;
-    if (frame.candidates.length > 0) return undefined;
     const base =
       2 +
       this.schema.minLength(node.additional) +
       this.#requiredRest(node, frame.seen).bytes +
       1 +
       (stack.parent ? this.#stackCost(stack.parent) : 0);
-    return { room: Number.POSITIVE_INFINITY, due: 0, base };
+    if (frame.candidates.length === 0) return { room: Number.POSITIVE_INFINITY, due: 0, base };
+    const names = frame.candidates.map((index) => node.nameBytes[index]!);
+    return { room: Number.POSITIVE_INFINITY, due: 0, base, names, pos: frame.pos };
+  }
+
+  /**
+   * For a state whose top frame has whitespace written since its last token, the same state
+   * without it, and how much whitespace it may still take: its tokens are the other state's,
+   * but those opening with more whitespace than that.
+   */
+  withoutWhitespace(state: readonly Stack[]): { state: Stack[]; room: number } | undefined {
+    if (state.length !== 1) return undefined;
+    const { frame, parent } = state[0]!;
+    if (frame.t !== 'root' && frame.t !== 'object' && frame.t !== 'array') return undefined;
+    if (frame.ws === 0) return undefined;
+    return { state: [push({ ...frame, ws: 0 }, parent)], room: maxWhitespace - frame.ws };
   }
 
   /** A string identifying the state (equal keys: equal futures). */
