@@ -261,11 +261,11 @@ export function createConstraintProcessor(
           if (id < width && row[id]! > bestFit) bestFit = row[id]!;
         } else if (known === undefined && id < width) unsure[unsureCount++] = index;
       }
-      // The rest need a search each. Only one more likely than every token known to fit can be
-      // the pick of greedy decoding, so they are searched from the most likely down, until one
-      // fits: greedy decoding picks what the full count would let it pick, and sampling near
-      // the end of the budget draws from tokens that all close in time.
-      const logitOf = (slot: number): number => row[mask.allowed[slot]!]!;
+      // The rest need a search each, and only one more likely than every token known to fit
+      // can be the pick of greedy decoding: those are searched from the most likely down, until
+      // one fits. Greedy decoding picks what the full count would let it pick; sampling near the
+      // end of the budget draws from the tokens known to fit and that one, all closing in time.
+      const logitOf = (index: number): number => row[mask.allowed[index]!]!;
       let searchable = 0;
       for (let slot = 0; slot < unsureCount; slot++)
         if (logitOf(unsure[slot]!) > bestFit) unsure[searchable++] = unsure[slot]!;

@@ -25,11 +25,10 @@ export interface TokenMask {
    */
   greedyAfter?: Int32Array;
   /**
-   * For each allowed token, the largest room in which a search found no closing after it (-1:
-   * none yet). Rooms only shrink as a reply goes on, so a state met again (whitespace, a long
-   * string) does not search again for a path it already missed.
+   * For each allowed token, the largest room known too small to close after it (-1: none yet).
+   * Rooms only shrink as a reply goes on, so a state met again does not search again.
    */
-  closingAfter?: Int32Array;
+  tooFewAfter?: Int32Array;
   /**
    * For each allowed token, the state its text closes into once the frames it leaves open are
    * finished the cheapest way (an index into {@link TokenMask.ancestors}; -1: none known): from
@@ -38,6 +37,14 @@ export interface TokenMask {
    */
   ancestorOf: Int32Array;
   ancestors: Stack[];
+  /**
+   * 1 where the ancestor is the very state its tokens lead to (plain string content): whether
+   * they fit is then that state's exact closing count against the room, asked once for all.
+   */
+  successorAncestors: Uint8Array;
+  /** Room and answer last asked of each such state. */
+  successorRoom?: Int32Array;
+  successorFits?: Uint8Array;
   /** Bytes of each ancestor's closing. */
   ancestorCosts: Int32Array;
   /** Greedy closing tokens of each ancestor, filled on demand (-1: not yet). */
@@ -81,7 +88,6 @@ interface ClosingMoves {
 
 /** Most states whose masks are kept; past it the cache starts over (a reply rarely needs many). */
 const maxCachedMasks = 20_000;
-/** Most masks one search for a shorter closing may compute (each is a walk of the vocabulary). */
 
 /** Masks and transitions of one machine over one vocabulary. */
 export class TokenAutomaton {
@@ -93,8 +99,9 @@ export class TokenAutomaton {
   readonly #greedyMoves = new Map<string, { id: number; next: Stack[] } | undefined>();
   /** {@link closingTokens} and {@link greedyClosingTokens} by state key. */
   readonly #closing = new Map<string, number>();
+  /** The largest room known too small to close a state in (see {@link closesWithin}). */
+  readonly #tooFew = new Map<string, number>();
   readonly #greedyClosing = new Map<string, number>();
-  /** The largest room known too small to close from a state (a search that found no path). */
   /** Masks and closing moves computed (cache misses, each a walk of the trie), for benchmarks. */
   computed = 0;
 
@@ -142,7 +149,12 @@ export class TokenAutomaton {
   #withWhitespace(mask: TokenMask, room: number): TokenMask {
     const { leadingWhitespace, maxLeadingWhitespace } = this.vocabulary;
     // Successors of whitespace differ, so closing counts are the new mask's own.
-    const fresh = { accepts: mask.accepts, next: new Map(), ancestors: mask.ancestors };
+    const fresh = {
+      accepts: mask.accepts,
+      next: new Map(),
+      ancestors: mask.ancestors,
+      successorAncestors: mask.successorAncestors,
+    };
     if (maxLeadingWhitespace <= room)
       return {
         ...fresh,
@@ -174,6 +186,7 @@ export class TokenAutomaton {
     this.#moves.clear();
     this.#greedyMoves.clear();
     this.#closing.clear();
+    this.#tooFew.clear();
     this.#greedyClosing.clear();
   }
 
@@ -247,9 +260,9 @@ export class TokenAutomaton {
 
   /**
    * Whether the text can be closed within `room` tokens after the `index`-th allowed token of a
-   * state's mask. The greedy path answers nearly every case; near the edge a search over the
-   * paths of {@link closingTokens}, bounded in the masks it may compute, looks for a shorter one.
-   * Only a path found says yes, so the answer is safe even when the search stops early.
+   * state's mask: whether {@link closingTokens} after it is at most `room`. The greedy path
+   * answers nearly every case; near the edge a search over the paths of {@link closingTokens},
+   * no deeper than the room, decides. Cheaper answers first: {@link knownToClose}.
    */
   closesWithin(state: readonly Stack[], mask: TokenMask, index: number, room: number): boolean {
     const known = this.knownToClose(mask, index, room);
@@ -263,26 +276,57 @@ export class TokenAutomaton {
       mask.greedyAfter[index] = greedy;
     }
     if (greedy <= room) return true;
-    // The greedy path is too long: the exact count decides.
-    const exact = this.closingTokens(this.advance(state, mask.allowed[index]!));
-    mask.closingAfter ??= new Int32Array(mask.allowed.length).fill(-1);
-    mask.closingAfter[index] = Number.isFinite(exact) ? Math.min(exact, 0x3fffffff) : 0x3fffffff;
-    return exact <= room;
+    // The greedy path is too long: a search over every path that brings the text closer to its
+    // end decides.
+    const found = this.#closesIn(this.advance(state, mask.allowed[index]!), room);
+    if (found) mask.greedyAfter[index] = room;
+    else {
+      mask.tooFewAfter ??= new Int32Array(mask.allowed.length).fill(-1);
+      mask.tooFewAfter[index] = room;
+    }
+    return found;
   }
 
   /**
-   * What {@link closesWithin} would answer, where that needs no stepping: yes by the closing of
-   * the state the token closes into (shared by the mask's tokens, see
-   * {@link TokenMask.ancestorOf}) or a closing already counted for it, no by a search that
-   * already failed in as much room; undefined when it takes a search.
+   * Whether {@link closingTokens} of a state is at most `room`, searching only as deep as the
+   * room: the greedy path settles most states on the way, and a room found too small is kept
+   * (a lower bound), so no state is searched twice for the same room.
+   */
+  #closesIn(state: readonly Stack[], room: number): boolean {
+    if (this.machine.accepts(state)) return true;
+    if (room <= 0) return false;
+    const key = this.machine.stateKey(state);
+    const exact = this.#closing.get(key);
+    if (exact !== undefined) return exact <= room;
+    if ((this.#tooFew.get(key) ?? 0) >= room) return false;
+    if (this.greedyClosingTokens(state) <= room) return true;
+    const moves = this.#closingMoves(state, key);
+    for (let index = 0; index < moves.ids.length; index++)
+      if (this.#closesIn(moves.next[index]!, room - 1)) return true;
+    this.#tooFew.set(key, room);
+    return false;
+  }
+
+  /**
+   * What {@link closesWithin} would answer, where that needs no stepping per token: by a
+   * closing already counted for the token, or by that of the state it closes into, shared by
+   * the mask's tokens (see {@link TokenMask.ancestorOf}); undefined when it takes a search.
    */
   knownToClose(mask: TokenMask, index: number, room: number): boolean | undefined {
     if (room < 0) return false;
-    const exact = mask.closingAfter?.[index] ?? -1;
-    if (exact >= 0) return exact <= room;
+    if (mask.tooFewAfter && room <= mask.tooFewAfter[index]!) return false;
     const greedy = mask.greedyAfter?.[index] ?? -1;
     if (greedy >= 0 && greedy <= room) return true;
     const ancestor = mask.ancestorOf[index]!;
+    if (ancestor >= 0 && mask.successorAncestors[ancestor] === 1) {
+      mask.successorRoom ??= new Int32Array(mask.ancestors.length).fill(-1);
+      mask.successorFits ??= new Uint8Array(mask.ancestors.length);
+      if (mask.successorRoom[ancestor] !== room) {
+        mask.successorRoom[ancestor] = room;
+        mask.successorFits[ancestor] = this.#closesIn([mask.ancestors[ancestor]!], room) ? 1 : 0;
+      }
+      return mask.successorFits[ancestor] === 1;
+    }
     if (ancestor >= 0) {
       // The frames above the ancestor byte by byte, then the ancestor's greedy closing: a real
       // path, shared by every token that closes into the same state, so no stepping per token.
@@ -295,7 +339,6 @@ export class TokenAutomaton {
       }
       if (mask.costs[index]! - mask.ancestorCosts[ancestor]! + closing <= room) return true;
     }
-    // A greedy closing counted and too long: only a search can tell.
     return undefined;
   }
 
@@ -463,6 +506,7 @@ export class TokenAutomaton {
     const ancestorOf: number[] = [];
     const ancestors: Stack[] = [];
     const ancestorIndex = new Map<Stack, number>();
+    const successors = new Set<number>();
     const machine = this.machine;
     // Closing byte by byte needs every printable byte as a token of its own.
     const decompose = this.vocabulary.singleBytes;
@@ -497,8 +541,24 @@ export class TokenAutomaton {
       // Inside a string: plain tokens are taken wholesale, only the rest is walked.
       const partition = stringTokens(this.vocabulary, machine.suffix[0] ?? -1);
       const base = content.base;
-      // Plain content keeps the frame and its parent: it closes into the state's own ancestor.
-      const ancestor = ancestorFor(state);
+      // Plain content of one length leads to one state (the string's length is all that
+      // changes): its tokens share that state's closing, counted exactly once for them all.
+      const byLength = new Map<number, number>();
+      const successorOf = (id: number, length: number): number => {
+        let index = byLength.get(length);
+        if (index === undefined) {
+          const after = this.#advance(state, id);
+          index = -1;
+          if (after.length === 1) {
+            index = ancestors.length;
+            ancestors.push(after[0]!);
+            ancestorIndex.set(after[0]!, index);
+            successors.add(index);
+          }
+          byLength.set(length, index);
+        }
+        return index;
+      };
       for (let index = 0; index < partition.ids.length; index++) {
         const length = partition.lengths[index]!;
         if (length > content.room) continue;
@@ -514,7 +574,7 @@ export class TokenAutomaton {
         }
         allowed.push(id);
         costs.push(base + Math.max(0, content.due - length));
-        ancestorOf.push(ancestor);
+        ancestorOf.push(successorOf(id, length));
       }
       visit(partition.rest, state as Stack[]);
     } else visit(this.vocabulary.trie, state as Stack[]);
@@ -528,6 +588,7 @@ export class TokenAutomaton {
       next: new Map(),
       ancestorOf: Int32Array.from(ancestorOf),
       ancestors,
+      successorAncestors: Uint8Array.from(ancestors, (_, index) => (successors.has(index) ? 1 : 0)),
       ancestorCosts: Int32Array.from(ancestors, (ancestor) => {
         const cost = machine.cost([ancestor]);
         return Number.isFinite(cost) ? cost : 0x3fffffff;
