@@ -538,7 +538,9 @@ export class JsonMachine {
         if (frame.seen[exact] === '1' || frame.node.values[exact]!.kind === 'never') return none;
         return [push({ ...objectFrame, phase: 'colon', prop: exact, ws: 0 }, parent.parent)];
       }
-      return free ? [push({ ...objectFrame, phase: 'colon', prop: -1, ws: 0 }, parent.parent)] : none;
+      return free
+        ? [push({ ...objectFrame, phase: 'colon', prop: -1, ws: 0 }, parent.parent)]
+        : none;
     }
     const candidates =
       frame.candidates.length === 0

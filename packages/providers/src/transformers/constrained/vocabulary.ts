@@ -101,6 +101,7 @@ export function buildVocabulary(tokens: Array<Uint8Array | undefined>): Vocabula
     }
     node.ids.push(id);
   });
+  orderChildren(root);
   setHeights(root);
   let singleBytes = true;
   for (let byte = 0x20; byte < 0x7f; byte++) if (!singles.has(byte)) singleBytes = false;
@@ -125,6 +126,23 @@ export function buildVocabulary(tokens: Array<Uint8Array | undefined>): Vocabula
 
 const isWhitespace = (byte: number): boolean =>
   byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+
+/**
+ * Bytes that close JSON first, so a walk looking for the cheapest way to close meets it early
+ * and drops the rest sooner (see the token automaton's greedy closing).
+ */
+const closingFirst = new Map([0x22, 0x7d, 0x5d, 0x2c, 0x3a].map((byte, rank) => [byte, rank]));
+
+function orderChildren(node: TrieNode): void {
+  if (node.bytes.length > 1) {
+    const order = node.bytes.map((_, index) => index);
+    const rank = (index: number): number => closingFirst.get(node.bytes[index]!) ?? 5;
+    order.sort((a, b) => rank(a) - rank(b) || a - b);
+    node.bytes = order.map((index) => node.bytes[index]!);
+    node.children = order.map((index) => node.children[index]!);
+  }
+  for (const child of node.children) orderChildren(child);
+}
 
 function setHeights(node: TrieNode): number {
   let height = 0;
