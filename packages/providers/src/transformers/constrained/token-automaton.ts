@@ -86,7 +86,10 @@ interface ClosingMoves {
   next: Stack[][];
 }
 
-/** Most states whose masks are kept; past it the cache starts over (a reply rarely needs many). */
+/**
+ * Most states whose masks (or closing moves) are kept; past it the caches start over (a reply
+ * rarely needs many).
+ */
 const maxCachedMasks = 20_000;
 
 /** Masks and transitions of one machine over one vocabulary. */
@@ -181,7 +184,8 @@ export class TokenAutomaton {
   }
 
   #limitCaches(): void {
-    if (this.#masks.size < maxCachedMasks && this.#moves.size < maxCachedMasks) return;
+    const size = Math.max(this.#masks.size, this.#moves.size, this.#greedyMoves.size);
+    if (size < maxCachedMasks) return;
     this.#masks.clear();
     this.#moves.clear();
     this.#greedyMoves.clear();
