@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { JsonMachine } from './json-machine';
+import { JsonMachine, type Stack } from './json-machine';
 import { compileSchema, compileToolCalls } from './schema-compile';
 import { TokenAutomaton } from './token-automaton';
 import { buildVocabulary } from './vocabulary';
@@ -310,6 +310,159 @@ describe('constrained decoding (property)', () => {
         }
       }),
       { numRuns: 100 },
+    );
+  }, 120_000);
+});
+
+/**
+ * The oracle the automaton's caches and shortcuts must agree with: every token stepped byte by
+ * byte from the state, with no trie, partition, whitespace sharing or closing moves.
+ */
+function steppedMask(
+  machine: JsonMachine,
+  state: Stack[],
+): Map<number, { cost: number; after: Stack[] }> {
+  const allowed = new Map<number, { cost: number; after: Stack[] }>();
+  tokens.forEach((bytes, id) => {
+    if (!bytes || bytes.length === 0) return;
+    let current = state;
+    for (const byte of bytes) {
+      current = machine.step(current, byte);
+      if (current.length === 0) return;
+    }
+    const after = machine.dedupe(current);
+    const cost = machine.cost(after);
+    allowed.set(id, { cost: Number.isFinite(cost) ? cost : 0x3fffffff, after });
+  });
+  return allowed;
+}
+
+/** {@link TokenAutomaton.closingTokens} by the oracle's masks. */
+function steppedClosing(
+  machine: JsonMachine,
+  state: Stack[],
+  memo = new Map<string, number>(),
+): number {
+  const key = machine.stateKey(state);
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  let best = Number.POSITIVE_INFINITY;
+  if (machine.accepts(state)) best = 0;
+  else {
+    const cost = machine.cost(state);
+    for (const { cost: after, after: next } of steppedMask(machine, state).values())
+      if (after < cost) best = Math.min(best, 1 + steppedClosing(machine, next, memo));
+  }
+  memo.set(key, best);
+  return best;
+}
+
+/** States along a constrained random walk, with whitespace written after some of them. */
+function walkStates(machine: JsonMachine, seed: number, steps: number): Stack[][] {
+  const automaton = new TokenAutomaton(machine, vocabulary);
+  const next = randomLogits(seed);
+  const row = new Float32Array(tokens.length);
+  const states: Stack[][] = [];
+  let state = machine.initial();
+  for (let step = 0; step < steps && !machine.accepts(state); step++) {
+    states.push(state);
+    for (const space of [0x20, 0x0a]) {
+      const spaced = machine.step(state, space);
+      if (spaced.length > 0) states.push(spaced, machine.step(spaced, space));
+    }
+    const mask = automaton.mask(state);
+    next(step, row);
+    let best = 0;
+    for (let index = 1; index < mask.allowed.length; index++)
+      if (row[mask.allowed[index]!]! > row[mask.allowed[best]!]!) best = index;
+    state = automaton.advance(state, mask.allowed[best]!);
+  }
+  return states.filter((entry) => entry.length > 0);
+}
+
+describe("the automaton's caches and shortcuts (property)", () => {
+  it('masks (cached, shared across whitespace, taken wholesale inside strings) are those of stepping every token', () => {
+    fc.assert(
+      fc.property(objectSchemaArbitrary, fc.integer(), (schema, seed) => {
+        const machine = new JsonMachine(compileSchema(schema));
+        const automaton = new TokenAutomaton(machine, vocabulary);
+        for (const state of walkStates(machine, seed, 40)) {
+          const mask = automaton.mask(state);
+          const expected = steppedMask(machine, state);
+          const actual = new Map<number, number>();
+          for (const [index, id] of mask.allowed.entries()) actual.set(id, mask.costs[index]!);
+          expect(new Map([...expected].map(([id, { cost }]) => [id, cost]))).toEqual(actual);
+          expect(mask.accepts).toBe(machine.accepts(state));
+        }
+      }),
+      { numRuns: 25 },
+    );
+  }, 120_000);
+
+  it('closing counts from closing moves are those of full masks, and the greedy path bounds them', () => {
+    fc.assert(
+      fc.property(objectSchemaArbitrary, fc.integer(), (schema, seed) => {
+        const machine = new JsonMachine(compileSchema(schema));
+        const automaton = new TokenAutomaton(machine, vocabulary);
+        const memo = new Map<string, number>();
+        for (const state of walkStates(machine, seed, 12)) {
+          const exact = automaton.closingTokens(state);
+          expect(exact).toBe(steppedClosing(machine, state, memo));
+          expect(automaton.greedyClosingTokens(state)).toBeGreaterThanOrEqual(exact);
+        }
+      }),
+      { numRuns: 12 },
+    );
+  }, 120_000);
+
+  it('near the end of the budget, greedy decoding picks what the full count allows, and nothing else is left', () => {
+    fc.assert(
+      fc.property(
+        objectSchemaArbitrary,
+        fc.integer(),
+        fc.integer({ min: 0, max: 6 }),
+        (schema, seed, slack) => {
+          const machine = new JsonMachine(compileSchema(schema));
+          const automaton = new TokenAutomaton(machine, vocabulary);
+          const reference = new TokenAutomaton(machine, vocabulary);
+          const maxNewTokens = reference.closingTokens(machine.initial()) + 1 + slack;
+          const processor = createConstraintProcessor({
+            mode: 'json',
+            automaton,
+            promptLength: 0,
+            maxNewTokens,
+            eosTokenIds: eosIds,
+          });
+          const logits = randomLogits(seed);
+          const ids: bigint[] = [];
+          let state = machine.initial();
+          for (let step = 0; step < maxNewTokens; step++) {
+            const row = new Float32Array(tokens.length);
+            logits(step, row);
+            const original = Float32Array.from(row);
+            processor([ids], { data: row, dims: [1, row.length] });
+            // The full count: every token after which the text closes in the room left.
+            const room = maxNewTokens - step - 2;
+            const fits = new Set<number>();
+            for (const [id, { after }] of steppedMask(machine, state))
+              if (reference.closingTokens(after) <= room) fits.add(id);
+            if (machine.accepts(state)) fits.add(eos);
+            let pick = 0;
+            for (let id = 1; id < row.length; id++) if (row[id]! > row[pick]!) pick = id;
+            let expected = -1;
+            for (const id of fits)
+              if (expected < 0 || original[id]! > original[expected]!) expected = id;
+            expect(pick).toBe(expected);
+            for (let id = 0; id < row.length; id++)
+              if (row[id] !== Number.NEGATIVE_INFINITY) expect(fits.has(id)).toBe(true);
+            if (pick === eos) break;
+            ids.push(BigInt(pick));
+            state = reference.advance(state, pick);
+          }
+          expect(machine.accepts(state)).toBe(true);
+        },
+      ),
+      { numRuns: 30 },
     );
   }, 120_000);
 });

@@ -183,6 +183,9 @@ export function createConstraintProcessor(
   // Watch mode: how many bytes of `<tool_call>` the free text ends with.
   let matched = 0;
   let saved = new Float32Array(0);
+  // Reused from step to step: the tokens that fit the budget, and those that need a search.
+  let fitting = new Int32Array(0);
+  let unsure = new Int32Array(0);
 
   const feedFree = (bytes: Uint8Array): void => {
     for (let index = 0; index < bytes.length; index++) {
@@ -232,22 +235,51 @@ export function createConstraintProcessor(
     // Byte costs bound token costs from above when every byte is a token: only when some token
     // costs more bytes than there is room are the tokens counted.
     if (mask.maxCost > room) {
-      const fitting: number[] = [];
+      if (fitting.length < mask.allowed.length) {
+        fitting = new Int32Array(mask.allowed.length);
+        unsure = new Int32Array(mask.allowed.length);
+      }
+      let fitCount = 0;
+      let unsureCount = 0;
       let cheapest = -1;
       let cheapestCost = Number.POSITIVE_INFINITY;
+      // The most likely token known to fit (end-of-sequence, where the text may end, is one).
+      let bestFit = Number.NEGATIVE_INFINITY;
+      if (mask.accepts)
+        for (const id of eosTokenIds) if (id < width) bestFit = Math.max(bestFit, row[id]!);
       for (let index = 0; index < mask.allowed.length; index++) {
         const bytes = mask.costs[index]!;
-        if ((bytes <= room && singleBytes) || automaton.closesWithin(state, mask, index, room))
-          fitting.push(mask.allowed[index]!);
+        const id = mask.allowed[index]!;
         if (bytes < cheapestCost) {
           cheapestCost = bytes;
-          cheapest = mask.allowed[index]!;
+          cheapest = id;
+        }
+        const known =
+          bytes <= room && singleBytes ? true : automaton.knownToClose(mask, index, room);
+        if (known === true) {
+          fitting[fitCount++] = id;
+          if (id < width && row[id]! > bestFit) bestFit = row[id]!;
+        } else if (known === undefined && id < width) unsure[unsureCount++] = index;
+      }
+      // The rest need a search each, and only one more likely than every token known to fit
+      // can be the pick of greedy decoding: those are searched from the most likely down, until
+      // one fits. Greedy decoding picks what the full count would let it pick; sampling near the
+      // end of the budget draws from the tokens known to fit and that one, all closing in time.
+      const logitOf = (index: number): number => row[mask.allowed[index]!]!;
+      let searchable = 0;
+      for (let slot = 0; slot < unsureCount; slot++)
+        if (logitOf(unsure[slot]!) > bestFit) unsure[searchable++] = unsure[slot]!;
+      const order = unsure.subarray(0, searchable).sort((a, b) => logitOf(b) - logitOf(a));
+      for (const index of order) {
+        if (automaton.closesWithin(state, mask, index, room)) {
+          fitting[fitCount++] = mask.allowed[index]!;
+          break;
         }
       }
       // Nothing closes in time (a tool call the model opened too near the end of its budget):
       // the token nearest the end.
-      if (fitting.length === 0 && !mask.accepts && cheapest >= 0) fitting.push(cheapest);
-      allowed = Int32Array.from(fitting);
+      if (fitCount === 0 && !mask.accepts && cheapest >= 0) fitting[fitCount++] = cheapest;
+      allowed = fitting.subarray(0, fitCount);
     }
     const total = allowed.length + (mask.accepts ? eosTokenIds.size : 0);
     if (saved.length < total) saved = new Float32Array(Math.max(total, saved.length * 2));

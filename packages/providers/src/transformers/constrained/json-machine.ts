@@ -98,6 +98,28 @@ type Frame =
   | NumberFrame
   | LiteralFrame;
 
+/** See {@link JsonMachine.stringContent}. */
+export interface StringContent {
+  room: number;
+  due: number;
+  base: number;
+  names?: Uint8Array[];
+  pos?: number;
+}
+
+/** Whether a token's bytes go on spelling one of a key's candidate names from `pos`. */
+export function spellsName(bytes: Uint8Array, content: StringContent): boolean {
+  const { names, pos = 0 } = content;
+  if (!names) return false;
+  for (const name of names) {
+    if (bytes.length > name.length - pos) continue;
+    let index = 0;
+    while (index < bytes.length && name[pos + index] === bytes[index]) index++;
+    if (index === bytes.length) return true;
+  }
+  return false;
+}
+
 /** An immutable parser stack: the top frame and the continuation under it. */
 export interface Stack {
   readonly frame: Frame;
@@ -105,6 +127,9 @@ export interface Stack {
   key?: string;
   cost?: number;
 }
+
+/** The empty state (no stack left): shared, since dead bytes are most of a mask's steps. */
+const none: Stack[] = Object.freeze([]) as unknown as Stack[];
 
 function push(frame: Frame, parent: Stack | undefined): Stack {
   return { frame, parent };
@@ -227,9 +252,13 @@ export class JsonMachine {
 
   /**
    * When the state is inside a string (or a free object key) with nothing pending, what plain
-   * string content may still be added: `room` UTF-16 units, of which `due` are still required.
+   * string content may still be added: `room` UTF-16 units, of which `due` are still required,
+   * each costing `base` plus what is still due after it. In a key that may still become a
+   * declared name, `names` are the candidate names and `pos` the bytes of them written: plain
+   * content that goes on spelling one of them costs what the name does; any other leaves a
+   * free key.
    */
-  stringContent(state: readonly Stack[]): { room: number; due: number; base: number } | undefined {
+  stringContent(state: readonly Stack[]): StringContent | undefined {
     if (state.length !== 1) return undefined;
     const stack = state[0]!;
     const frame = stack.frame;
@@ -240,17 +269,29 @@ export class JsonMachine {
       return { room: frame.node.maxLength - frame.length, due, base: this.#stackCost(stack) - due };
     }
     const { node } = frame;
-    // A key that may still become a declared name is walked token by token: its costs must be
-    // exact, or closing within the budget could miss the cheap way out.
     if (node.additional === undefined || node.additional.kind === 'never') return undefined;
-    if (frame.candidates.length > 0) return undefined;
     const base =
       2 +
       this.schema.minLength(node.additional) +
       this.#requiredRest(node, frame.seen).bytes +
       1 +
       (stack.parent ? this.#stackCost(stack.parent) : 0);
-    return { room: Number.POSITIVE_INFINITY, due: 0, base };
+    if (frame.candidates.length === 0) return { room: Number.POSITIVE_INFINITY, due: 0, base };
+    const names = frame.candidates.map((index) => node.nameBytes[index]!);
+    return { room: Number.POSITIVE_INFINITY, due: 0, base, names, pos: frame.pos };
+  }
+
+  /**
+   * For a state whose top frame has whitespace written since its last token, the same state
+   * without it, and how much whitespace it may still take: its tokens are the other state's,
+   * but those opening with more whitespace than that.
+   */
+  withoutWhitespace(state: readonly Stack[]): { state: Stack[]; room: number } | undefined {
+    if (state.length !== 1) return undefined;
+    const { frame, parent } = state[0]!;
+    if (frame.t !== 'root' && frame.t !== 'object' && frame.t !== 'array') return undefined;
+    if (frame.ws === 0) return undefined;
+    return { state: [push({ ...frame, ws: 0 }, parent)], room: maxWhitespace - frame.ws };
   }
 
   /** A string identifying the state (equal keys: equal futures). */
@@ -303,24 +344,24 @@ export class JsonMachine {
         return this.#stepArray(frame, parent, byte);
       case 'string': {
         const next = stepString(frame, byte, this.suffix);
-        if (next === 'close') return parent ? [parent] : [];
-        return next ? [push(next, parent)] : [];
+        if (next === 'close') return parent ? [parent] : none;
+        return next ? [push(next, parent)] : none;
       }
       case 'number': {
         const next = stepNumber(frame, byte);
         if (next) return [push(next, parent)];
-        return numberCanEnd(frame) && parent ? this.#step(parent, byte) : [];
+        return numberCanEnd(frame) && parent ? this.#step(parent, byte) : none;
       }
       case 'literal': {
         const candidates = frame.candidates.filter(
           (index) => frame.node.values[index]![frame.pos] === byte,
         );
         if (candidates.length === 0)
-          return literalCanEnd(frame) && parent ? this.#step(parent, byte) : [];
+          return literalCanEnd(frame) && parent ? this.#step(parent, byte) : none;
         const next: LiteralFrame = { ...frame, candidates, pos: frame.pos + 1 };
         // Done when no candidate goes on: the value ends with this byte.
         if (candidates.every((index) => frame.node.values[index]!.length === next.pos))
-          return parent ? [parent] : [];
+          return parent ? [parent] : none;
         return [push(next, parent)];
       }
     }
@@ -329,13 +370,13 @@ export class JsonMachine {
   #stepRoot(frame: RootFrame, byte: number): Stack[] {
     switch (frame.phase) {
       case 'pre':
-        if (this.prefix[frame.pos] !== byte) return [];
+        if (this.prefix[frame.pos] !== byte) return none;
         return frame.pos + 1 === this.prefix.length
           ? one(undefined, { t: 'root', phase: 'before', pos: 0, ws: 0 })
           : one(undefined, { ...frame, pos: frame.pos + 1 });
       case 'before':
         if (isWhitespace(byte))
-          return frame.ws < maxWhitespace ? one(undefined, { ...frame, ws: frame.ws + 1 }) : [];
+          return frame.ws < maxWhitespace ? one(undefined, { ...frame, ws: frame.ws + 1 }) : none;
         return this.#startValue(
           this.schema.root,
           byte,
@@ -343,22 +384,22 @@ export class JsonMachine {
         );
       case 'after':
         if (isWhitespace(byte))
-          return frame.ws < maxWhitespace ? one(undefined, { ...frame, ws: frame.ws + 1 }) : [];
+          return frame.ws < maxWhitespace ? one(undefined, { ...frame, ws: frame.ws + 1 }) : none;
         if (this.suffix.length > 0 && this.suffix[0] === byte)
           return this.suffix.length === 1
             ? one(undefined, { t: 'root', phase: 'done', pos: 0, ws: 0 })
             : one(undefined, { t: 'root', phase: 'post', pos: 1, ws: 0 });
-        return [];
+        return none;
       case 'post':
-        if (this.suffix[frame.pos] !== byte) return [];
+        if (this.suffix[frame.pos] !== byte) return none;
         return frame.pos + 1 === this.suffix.length
           ? one(undefined, { t: 'root', phase: 'done', pos: 0, ws: 0 })
           : one(undefined, { ...frame, pos: frame.pos + 1 });
       case 'done':
-        if (!this.repeat) return [];
+        if (!this.repeat) return none;
         if (isWhitespace(byte))
-          return frame.ws < maxWhitespace ? one(undefined, { ...frame, ws: frame.ws + 1 }) : [];
-        if (this.prefix[0] !== byte) return [];
+          return frame.ws < maxWhitespace ? one(undefined, { ...frame, ws: frame.ws + 1 }) : none;
+        if (this.prefix[0] !== byte) return none;
         return this.prefix.length === 1
           ? one(undefined, { t: 'root', phase: 'before', pos: 0, ws: 0 })
           : one(undefined, { t: 'root', phase: 'pre', pos: 1, ws: 0 });
@@ -368,7 +409,7 @@ export class JsonMachine {
   #startValue(node: SchemaNode, byte: number, continuation: Stack): Stack[] {
     switch (node.kind) {
       case 'never':
-        return [];
+        return none;
       case 'union': {
         const results: Stack[] = [];
         for (const option of node.options)
@@ -382,7 +423,7 @@ export class JsonMachine {
         if (byte === 0x2d || isDigit(byte)) return this.#startValue(anyNumber, byte, continuation);
         return this.#startValue(anyLiteral, byte, continuation);
       case 'object':
-        if (byte !== 0x7b) return [];
+        if (byte !== 0x7b) return none;
         return [
           push(
             {
@@ -397,10 +438,10 @@ export class JsonMachine {
           ),
         ];
       case 'array':
-        if (byte !== 0x5b) return [];
+        if (byte !== 0x5b) return none;
         return [push({ t: 'array', node, phase: 'open', count: 0, ws: 0 }, continuation)];
       case 'string':
-        if (byte !== 0x22) return [];
+        if (byte !== 0x22) return none;
         return [push({ t: 'string', node, length: 0, esc: 0, pending: 0, guard: 0 }, continuation)];
       case 'number': {
         const start: NumberFrame = {
@@ -412,7 +453,7 @@ export class JsonMachine {
           fraction: '',
         };
         const next = stepNumber(start, byte);
-        return next ? [push(next, continuation)] : [];
+        return next ? [push(next, continuation)] : none;
       }
       case 'literals': {
         const frame: LiteralFrame = {
@@ -442,7 +483,7 @@ export class JsonMachine {
 
   #stepObject(frame: ObjectFrame, parent: Stack | undefined, byte: number): Stack[] {
     if (isWhitespace(byte))
-      return frame.ws < maxWhitespace ? one(parent, { ...frame, ws: frame.ws + 1 }) : [];
+      return frame.ws < maxWhitespace ? one(parent, { ...frame, ws: frame.ws + 1 }) : none;
     switch (frame.phase) {
       case 'open':
       case 'comma':
@@ -460,12 +501,12 @@ export class JsonMachine {
           return [push(key, push({ ...frame, phase: 'key', ws: 0 }, parent))];
         }
         if (byte === 0x7d && frame.phase === 'open' && this.#requiredDone(frame))
-          return parent ? [parent] : [];
-        return [];
+          return parent ? [parent] : none;
+        return none;
       case 'key':
-        return [];
+        return none;
       case 'colon':
-        return byte === 0x3a ? one(parent, { ...frame, phase: 'value', ws: 0 }) : [];
+        return byte === 0x3a ? one(parent, { ...frame, phase: 'value', ws: 0 }) : none;
       case 'value': {
         const node = frame.prop >= 0 ? frame.node.values[frame.prop]! : frame.node.additional!;
         const seen =
@@ -481,8 +522,8 @@ export class JsonMachine {
       case 'after':
         if (byte === 0x2c && this.#moreKeys(frame))
           return one(parent, { ...frame, phase: 'comma', ws: 0 });
-        if (byte === 0x7d && this.#requiredDone(frame)) return parent ? [parent] : [];
-        return [];
+        if (byte === 0x7d && this.#requiredDone(frame)) return parent ? [parent] : none;
+        return none;
     }
   }
 
@@ -494,10 +535,12 @@ export class JsonMachine {
         (index) => frame.node.nameBytes[index]!.length === frame.pos,
       );
       if (exact !== undefined) {
-        if (frame.seen[exact] === '1' || frame.node.values[exact]!.kind === 'never') return [];
+        if (frame.seen[exact] === '1' || frame.node.values[exact]!.kind === 'never') return none;
         return [push({ ...objectFrame, phase: 'colon', prop: exact, ws: 0 }, parent.parent)];
       }
-      return free ? [push({ ...objectFrame, phase: 'colon', prop: -1, ws: 0 }, parent.parent)] : [];
+      return free
+        ? [push({ ...objectFrame, phase: 'colon', prop: -1, ws: 0 }, parent.parent)]
+        : none;
     }
     const candidates =
       frame.candidates.length === 0
@@ -510,10 +553,10 @@ export class JsonMachine {
       let guard = frame.guard;
       if (suffix.length > 0) {
         guard = suffix[frame.guard] === byte ? frame.guard + 1 : suffix[0] === byte ? 1 : 0;
-        if (guard === suffix.length) return [];
+        if (guard === suffix.length) return none;
       }
       const open = free ? candidates : candidates.filter((index) => frame.seen[index] === '0');
-      if (!free && open.length === 0) return [];
+      if (!free && open.length === 0) return none;
       return [push({ ...frame, candidates: open, pos: frame.pos + 1, guard }, parent)];
     }
     // Escapes and UTF-8 are tracked for declared names too: `\"` inside a name is no end.
@@ -530,10 +573,10 @@ export class JsonMachine {
       byte,
       this.suffix,
     );
-    if (!next || next === 'close') return [];
+    if (!next || next === 'close') return none;
     const { esc, pending, range, guard } = next;
     const open = free ? candidates : candidates.filter((index) => frame.seen[index] === '0');
-    if (!free && open.length === 0) return [];
+    if (!free && open.length === 0) return none;
     return [
       push({ ...frame, candidates: open, pos: frame.pos + 1, esc, pending, range, guard }, parent),
     ];
@@ -541,14 +584,14 @@ export class JsonMachine {
 
   #stepArray(frame: ArrayFrame, parent: Stack | undefined, byte: number): Stack[] {
     if (isWhitespace(byte))
-      return frame.ws < maxWhitespace ? one(parent, { ...frame, ws: frame.ws + 1 }) : [];
+      return frame.ws < maxWhitespace ? one(parent, { ...frame, ws: frame.ws + 1 }) : none;
     const { node } = frame;
     switch (frame.phase) {
       case 'open':
       case 'comma':
         if (byte === 0x5d && frame.phase === 'open' && node.minItems === 0)
-          return parent ? [parent] : [];
-        if (frame.count >= node.maxItems) return [];
+          return parent ? [parent] : none;
+        if (frame.count >= node.maxItems) return none;
         return this.#startValue(
           node.items,
           byte,
@@ -557,8 +600,8 @@ export class JsonMachine {
       case 'after':
         if (byte === 0x2c && frame.count < node.maxItems)
           return one(parent, { ...frame, phase: 'comma', ws: 0 });
-        if (byte === 0x5d && frame.count >= node.minItems) return parent ? [parent] : [];
-        return [];
+        if (byte === 0x5d && frame.count >= node.minItems) return parent ? [parent] : none;
+        return none;
     }
   }
 

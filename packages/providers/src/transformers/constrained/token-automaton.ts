@@ -4,7 +4,7 @@
  * of them leaves to write, and, when the token budget runs low, how many tokens: the output is
  * closed before the budget runs out without cutting a text that would have fitted.
  */
-import type { JsonMachine, Stack } from './json-machine';
+import { type JsonMachine, type Stack, spellsName } from './json-machine';
 import { type TrieNode, type Vocabulary, stringTokens } from './vocabulary';
 
 /** The tokens allowed in one state. */
@@ -24,25 +24,88 @@ export interface TokenMask {
    * yet): a state met at every step (inside a long string) is checked once, not per step.
    */
   greedyAfter?: Int32Array;
+  /**
+   * For each allowed token, the largest room known too small to close after it (-1: none yet).
+   * Rooms only shrink as a reply goes on, so a state met again does not search again.
+   */
+  tooFewAfter?: Int32Array;
+  /**
+   * For each allowed token, the state its text closes into once the frames it leaves open are
+   * finished the cheapest way (an index into {@link TokenMask.ancestors}; -1: none known): from
+   * there the greedy closing is shared by every token that closes into it, and the frames above
+   * cost one token per byte. See {@link TokenAutomaton.closesWithin}.
+   */
+  ancestorOf: Int32Array;
+  ancestors: Stack[];
+  /**
+   * 1 where the ancestor is the very state its tokens lead to (plain string content): whether
+   * they fit is then that state's exact closing count against the room, asked once for all.
+   */
+  successorAncestors: Uint8Array;
+  /** Room and answer last asked of each such state. */
+  successorRoom?: Int32Array;
+  successorFits?: Uint8Array;
+  /** Bytes of each ancestor's closing. */
+  ancestorCosts: Int32Array;
+  /** Greedy closing tokens of each ancestor, filled on demand (-1: not yet). */
+  ancestorClosing?: Int32Array;
 }
 
-/** Most states whose masks are kept; past it the cache starts over (a reply rarely needs many). */
+/**
+ * The state a stack closes into when its top frames are finished the cheapest way: the parent
+ * of a value frame (a string, number, array or object pops to it), or, for a key, the parent of
+ * its object (a key's cost runs to the end of its object). Undefined where a frame is not
+ * finished one printable byte at a time (a UTF-8 sequence open, a literal that could go on).
+ */
+function closingAncestor(state: readonly Stack[]): Stack | undefined {
+  if (state.length !== 1) return undefined;
+  const stack = state[0]!;
+  const frame = stack.frame;
+  switch (frame.t) {
+    case 'string':
+      return frame.pending === 0 ? stack.parent : undefined;
+    case 'key':
+      return frame.pending === 0 ? stack.parent?.parent : undefined;
+    case 'number':
+    case 'array':
+    case 'object':
+      return stack.parent;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The tokens that bring a state closer to its end in bytes (their after-cost is below the
+ * state's), in mask order, with the state after each: all that closing searches look at, so
+ * they need no full mask of the states they pass through.
+ */
+interface ClosingMoves {
+  ids: Int32Array;
+  costs: Int32Array;
+  next: Stack[][];
+}
+
+/**
+ * Most states whose masks (or closing moves) are kept; past it the caches start over (a reply
+ * rarely needs many).
+ */
 const maxCachedMasks = 20_000;
-/** Most masks one search for a shorter closing may compute (each is a walk of the vocabulary). */
-const maxSearchMasks = 32;
 
 /** Masks and transitions of one machine over one vocabulary. */
 export class TokenAutomaton {
   readonly machine: JsonMachine;
   readonly vocabulary: Vocabulary;
   readonly #masks = new Map<string, TokenMask>();
+  readonly #moves = new Map<string, ClosingMoves>();
+  /** The first cheapest closing move by state key (undefined: none). */
+  readonly #greedyMoves = new Map<string, { id: number; next: Stack[] } | undefined>();
   /** {@link closingTokens} and {@link greedyClosingTokens} by state key. */
   readonly #closing = new Map<string, number>();
+  /** The largest room known too small to close a state in (see {@link closesWithin}). */
+  readonly #tooFew = new Map<string, number>();
   readonly #greedyClosing = new Map<string, number>();
-  /** The largest room known too small to close from a state (a search that found no path). */
-  readonly #unreachable = new Map<string, number>();
-  #searchUntil = 0;
-  /** Masks computed (cache misses), for benchmarks. */
+  /** Masks and closing moves computed (cache misses, each a walk of the trie), for benchmarks. */
   computed = 0;
 
   constructor(machine: JsonMachine, vocabulary: Vocabulary) {
@@ -74,15 +137,61 @@ export class TokenAutomaton {
     const key = this.machine.stateKey(state);
     const known = this.#masks.get(key);
     if (known) return known;
-    const mask = this.#compute(state);
-    if (this.#masks.size >= maxCachedMasks) {
-      this.#masks.clear();
-      this.#closing.clear();
-      this.#greedyClosing.clear();
-      this.#unreachable.clear();
-    }
+    // Whitespace since the last token only takes away tokens opening with more of it: the mask
+    // is the one without it, filtered (the model may write a run of whitespace a token at a time).
+    const bare = this.machine.withoutWhitespace(state);
+    const mask = bare
+      ? this.#withWhitespace(this.mask(bare.state), bare.room)
+      : this.#compute(state);
+    this.#limitCaches();
     this.#masks.set(key, mask);
     return mask;
+  }
+
+  /** A mask less the tokens opening with more than `room` whitespace bytes. */
+  #withWhitespace(mask: TokenMask, room: number): TokenMask {
+    const { leadingWhitespace, maxLeadingWhitespace } = this.vocabulary;
+    // Successors of whitespace differ, so closing counts are the new mask's own.
+    const fresh = {
+      accepts: mask.accepts,
+      next: new Map(),
+      ancestors: mask.ancestors,
+      successorAncestors: mask.successorAncestors,
+    };
+    if (maxLeadingWhitespace <= room)
+      return {
+        ...fresh,
+        allowed: mask.allowed,
+        costs: mask.costs,
+        maxCost: mask.maxCost,
+        ancestorOf: mask.ancestorOf,
+        ancestorCosts: mask.ancestorCosts,
+      };
+    const kept: number[] = [];
+    for (let index = 0; index < mask.allowed.length; index++)
+      if (leadingWhitespace[mask.allowed[index]!]! <= room) kept.push(index);
+    const costs = Int32Array.from(kept, (index) => mask.costs[index]!);
+    let maxCost = 0;
+    for (const cost of costs) if (cost > maxCost) maxCost = cost;
+    return {
+      ...fresh,
+      allowed: Int32Array.from(kept, (index) => mask.allowed[index]!),
+      costs,
+      maxCost,
+      ancestorOf: Int32Array.from(kept, (index) => mask.ancestorOf[index]!),
+      ancestorCosts: mask.ancestorCosts,
+    };
+  }
+
+  #limitCaches(): void {
+    const size = Math.max(this.#masks.size, this.#moves.size, this.#greedyMoves.size);
+    if (size < maxCachedMasks) return;
+    this.#masks.clear();
+    this.#moves.clear();
+    this.#greedyMoves.clear();
+    this.#closing.clear();
+    this.#tooFew.clear();
+    this.#greedyClosing.clear();
   }
 
   /**
@@ -106,12 +215,10 @@ export class TokenAutomaton {
     else {
       const cost = this.machine.cost(state);
       if (Number.isFinite(cost)) {
-        const mask = this.mask(state);
-        for (let index = 0; index < mask.allowed.length; index++) {
-          // Byte costs fall strictly along these paths: the recursion ends.
-          if (mask.costs[index]! >= cost) continue;
-          const next = this.advance(state, mask.allowed[index]!);
-          if (next.length > 0) best = Math.min(best, 1 + this.closingTokens(next));
+        // Byte costs fall strictly along these paths: the recursion ends.
+        const moves = this.#closingMoves(state, key);
+        for (let index = 0; index < moves.ids.length; index++) {
+          best = Math.min(best, 1 + this.closingTokens(moves.next[index]!));
           if (best === 1) break;
         }
       }
@@ -143,19 +250,10 @@ export class TokenAutomaton {
       const cost = this.machine.cost(current);
       if (!Number.isFinite(cost)) break;
       path.push(key);
-      const mask = this.mask(current);
-      let best = -1;
-      let bestCost = cost;
-      for (let index = 0; index < mask.allowed.length; index++) {
-        if (mask.costs[index]! < bestCost) {
-          bestCost = mask.costs[index]!;
-          best = index;
-        }
-      }
+      const move = this.#greedyMove(current, key);
       // Byte costs fall strictly along the path, so it ends; no token gets closer: no path.
-      if (best < 0) break;
-      current = this.advance(current, mask.allowed[best]!);
-      if (current.length === 0) break;
+      if (!move) break;
+      current = move.next;
     }
     for (let index = path.length - 1; index >= 0; index--) {
       result += 1;
@@ -166,12 +264,13 @@ export class TokenAutomaton {
 
   /**
    * Whether the text can be closed within `room` tokens after the `index`-th allowed token of a
-   * state's mask. The greedy path answers nearly every case; near the edge a search over the
-   * paths of {@link closingTokens}, bounded in the masks it may compute, looks for a shorter one.
-   * Only a path found says yes, so the answer is safe even when the search stops early.
+   * state's mask: whether {@link closingTokens} after it is at most `room`. The greedy path
+   * answers nearly every case; near the edge a search over the paths of {@link closingTokens},
+   * no deeper than the room, decides. Cheaper answers first: {@link knownToClose}.
    */
   closesWithin(state: readonly Stack[], mask: TokenMask, index: number, room: number): boolean {
-    if (room < 0) return false;
+    const known = this.knownToClose(mask, index, room);
+    if (known !== undefined) return known;
     mask.greedyAfter ??= new Int32Array(mask.allowed.length).fill(-1);
     let greedy = mask.greedyAfter[index]!;
     if (greedy < 0) {
@@ -181,45 +280,259 @@ export class TokenAutomaton {
       mask.greedyAfter[index] = greedy;
     }
     if (greedy <= room) return true;
-    const next = this.advance(state, mask.allowed[index]!);
-    this.#searchUntil = this.computed + maxSearchMasks;
-    return this.#within(next, room);
+    // The greedy path is too long: a search over every path that brings the text closer to its
+    // end decides.
+    const found = this.#closesIn(this.advance(state, mask.allowed[index]!), room);
+    if (found) mask.greedyAfter[index] = room;
+    else {
+      mask.tooFewAfter ??= new Int32Array(mask.allowed.length).fill(-1);
+      mask.tooFewAfter[index] = room;
+    }
+    return found;
   }
 
-  #within(state: readonly Stack[], room: number): boolean {
-    if (room < 0) return false;
+  /**
+   * Whether {@link closingTokens} of a state is at most `room`, searching only as deep as the
+   * room: the greedy path settles most states on the way, and a room found too small is kept
+   * (a lower bound), so no state is searched twice for the same room.
+   */
+  #closesIn(state: readonly Stack[], room: number): boolean {
     if (this.machine.accepts(state)) return true;
-    if (room === 0) return false;
-    if (this.greedyClosingTokens(state) <= room) return true;
+    if (room <= 0) return false;
     const key = this.machine.stateKey(state);
     const exact = this.#closing.get(key);
     if (exact !== undefined) return exact <= room;
-    if ((this.#unreachable.get(key) ?? -1) >= room) return false;
-    if (this.computed >= this.#searchUntil) return false;
-    const cost = this.machine.cost(state);
-    const mask = this.mask(state);
-    for (let index = 0; index < mask.allowed.length; index++) {
-      if (mask.costs[index]! >= cost) continue;
-      const next = this.advance(state, mask.allowed[index]!);
-      if (next.length > 0 && this.#within(next, room - 1)) return true;
-      if (this.computed >= this.#searchUntil) return false;
-    }
-    // Searched in full: no path of `room` tokens from here.
-    this.#unreachable.set(key, room);
+    if ((this.#tooFew.get(key) ?? 0) >= room) return false;
+    if (this.greedyClosingTokens(state) <= room) return true;
+    const moves = this.#closingMoves(state, key);
+    for (let index = 0; index < moves.ids.length; index++)
+      if (this.#closesIn(moves.next[index]!, room - 1)) return true;
+    this.#tooFew.set(key, room);
     return false;
+  }
+
+  /**
+   * What {@link closesWithin} would answer, where that needs no stepping per token: by a
+   * closing already counted for the token, or by that of the state it closes into, shared by
+   * the mask's tokens (see {@link TokenMask.ancestorOf}); undefined when it takes a search.
+   */
+  knownToClose(mask: TokenMask, index: number, room: number): boolean | undefined {
+    if (room < 0) return false;
+    if (mask.tooFewAfter && room <= mask.tooFewAfter[index]!) return false;
+    const greedy = mask.greedyAfter?.[index] ?? -1;
+    if (greedy >= 0 && greedy <= room) return true;
+    const ancestor = mask.ancestorOf[index]!;
+    if (ancestor >= 0 && mask.successorAncestors[ancestor] === 1) {
+      mask.successorRoom ??= new Int32Array(mask.ancestors.length).fill(-1);
+      mask.successorFits ??= new Uint8Array(mask.ancestors.length);
+      if (mask.successorRoom[ancestor] !== room) {
+        mask.successorRoom[ancestor] = room;
+        mask.successorFits[ancestor] = this.#closesIn([mask.ancestors[ancestor]!], room) ? 1 : 0;
+      }
+      return mask.successorFits[ancestor] === 1;
+    }
+    if (ancestor >= 0) {
+      // The frames above the ancestor byte by byte, then the ancestor's greedy closing: a real
+      // path, shared by every token that closes into the same state, so no stepping per token.
+      mask.ancestorClosing ??= new Int32Array(mask.ancestors.length).fill(-1);
+      let closing = mask.ancestorClosing[ancestor]!;
+      if (closing < 0) {
+        const tokens = this.greedyClosingTokens([mask.ancestors[ancestor]!]);
+        closing = Number.isFinite(tokens) ? Math.min(tokens, 0x3fffffff) : 0x3fffffff;
+        mask.ancestorClosing[ancestor] = closing;
+      }
+      if (mask.costs[index]! - mask.ancestorCosts[ancestor]! + closing <= room) return true;
+    }
+    return undefined;
+  }
+
+  /**
+   * The closing moves of a state, by a walk of the trie that drops a prefix as soon as no token
+   * under it can get below the state's cost (one byte lowers a cost by at most one), so it
+   * visits little more than the text that closes.
+   */
+  #closingMoves(state: readonly Stack[], key: string): ClosingMoves {
+    const known = this.#moves.get(key);
+    if (known) return known;
+    const bare = this.machine.withoutWhitespace(state);
+    if (bare && this.vocabulary.maxLeadingWhitespace <= bare.room) {
+      // Whitespace never brings the text closer to its end: the moves of the state without it.
+      const moves = this.#closingMoves(bare.state, this.machine.stateKey(bare.state));
+      this.#moves.set(key, moves);
+      return moves;
+    }
+    this.computed++;
+    const machine = this.machine;
+    const limit = machine.cost(state);
+    const ids: number[] = [];
+    const costs: number[] = [];
+    const next: Stack[][] = [];
+    const visit = (node: TrieNode, current: Stack[], cost: number): void => {
+      if (cost < limit && node.ids.length > 0) {
+        const after = machine.dedupe(current);
+        for (const id of node.ids) {
+          ids.push(id);
+          costs.push(cost);
+          next.push(after);
+        }
+      }
+      if (cost - node.height >= limit) return;
+      for (let index = 0; index < node.bytes.length; index++) {
+        const stepped = machine.step(current, node.bytes[index]!);
+        if (stepped.length > 0) visit(node.children[index]!, stepped, machine.cost(stepped));
+      }
+    };
+    if (Number.isFinite(limit)) {
+      const content = machine.stringContent(state);
+      if (content) {
+        const partition = stringTokens(this.vocabulary, machine.suffix[0] ?? -1);
+        // Plain content only brings a string closer to its end while its minimum length is due;
+        // tokens of one length lead to one state.
+        if (content.names) {
+          // In a key, only content that spells a declared name can cost less than a free key.
+          for (let index = 0; index < partition.ids.length; index++) {
+            const id = partition.ids[index]!;
+            if (!spellsName(this.vocabulary.tokens[id]!, content)) continue;
+            const after = this.#advance(state, id);
+            const cost = machine.cost(after);
+            if (after.length === 0 || !(cost < limit)) continue;
+            ids.push(id);
+            costs.push(cost);
+            next.push(after);
+          }
+        } else if (content.due > 0) {
+          const byLength = new Map<number, Stack[]>();
+          for (let index = 0; index < partition.ids.length; index++) {
+            const length = partition.lengths[index]!;
+            if (length > content.room) continue;
+            const id = partition.ids[index]!;
+            let after = byLength.get(length);
+            if (!after) {
+              after = this.#advance(state, id);
+              byLength.set(length, after);
+            }
+            ids.push(id);
+            costs.push(content.base + Math.max(0, content.due - length));
+            next.push(after);
+          }
+        }
+        // Without content due, only a token that leaves the string can get closer to the end.
+        const names = content.names !== undefined;
+        visit(content.due > 0 || names ? partition.rest : partition.exits, state as Stack[], limit);
+      } else visit(this.vocabulary.trie, state as Stack[], limit);
+    }
+    const moves = { ids: Int32Array.from(ids), costs: Int32Array.from(costs), next };
+    this.#limitCaches();
+    this.#moves.set(key, moves);
+    return moves;
+  }
+
+  /**
+   * The first of the closing moves that leaves the fewest bytes. A branch-and-bound walk: once a
+   * move is found, a prefix is dropped as soon as nothing under it can leave fewer bytes, so a
+   * greedy closing path costs a few steps per token rather than a walk of the vocabulary.
+   */
+  #greedyMove(state: readonly Stack[], key: string): { id: number; next: Stack[] } | undefined {
+    if (this.#greedyMoves.has(key)) return this.#greedyMoves.get(key);
+    const moves = this.#moves.get(key);
+    const bare = this.machine.withoutWhitespace(state);
+    let move: { id: number; next: Stack[] } | undefined;
+    if (bare && this.vocabulary.maxLeadingWhitespace <= bare.room)
+      move = this.#greedyMove(bare.state, this.machine.stateKey(bare.state));
+    else if (moves) {
+      let best = -1;
+      for (let index = 0; index < moves.ids.length; index++)
+        if (best < 0 || moves.costs[index]! < moves.costs[best]!) best = index;
+      if (best >= 0) move = { id: moves.ids[best]!, next: moves.next[best]! };
+    } else move = this.#searchGreedyMove(state);
+    this.#limitCaches();
+    this.#greedyMoves.set(key, move);
+    return move;
+  }
+
+  #searchGreedyMove(state: readonly Stack[]): { id: number; next: Stack[] } | undefined {
+    this.computed++;
+    const machine = this.machine;
+    let bestCost = machine.cost(state);
+    if (!Number.isFinite(bestCost)) return undefined;
+    let bestId = -1;
+    let bestNext: Stack[] = [];
+    const visit = (node: TrieNode, current: Stack[], cost: number): void => {
+      if (cost < bestCost && node.ids.length > 0) {
+        bestCost = cost;
+        bestId = node.ids[0]!;
+        bestNext = current;
+      }
+      if (cost - node.height >= bestCost) return;
+      for (let index = 0; index < node.bytes.length; index++) {
+        const stepped = machine.step(current, node.bytes[index]!);
+        if (stepped.length > 0) visit(node.children[index]!, stepped, machine.cost(stepped));
+      }
+    };
+    const content = machine.stringContent(state);
+    if (content) {
+      const partition = stringTokens(this.vocabulary, machine.suffix[0] ?? -1);
+      if (content.names || content.due > 0) {
+        for (let index = 0; index < partition.ids.length; index++) {
+          const length = partition.lengths[index]!;
+          if (length > content.room) continue;
+          const id = partition.ids[index]!;
+          if (content.names) {
+            if (!spellsName(this.vocabulary.tokens[id]!, content)) continue;
+            const after = this.#advance(state, id);
+            const cost = machine.cost(after);
+            if (cost < bestCost) {
+              bestCost = cost;
+              bestId = id;
+              bestNext = after;
+            }
+          } else if (content.base + Math.max(0, content.due - length) < bestCost) {
+            bestCost = content.base + Math.max(0, content.due - length);
+            bestId = id;
+            bestNext = this.#advance(state, id);
+          }
+        }
+      }
+      const names = content.names !== undefined;
+      visit(
+        content.due > 0 || names ? partition.rest : partition.exits,
+        state as Stack[],
+        machine.cost(state),
+      );
+    } else visit(this.vocabulary.trie, state as Stack[], machine.cost(state));
+    return bestId < 0 ? undefined : { id: bestId, next: machine.dedupe(bestNext) };
   }
 
   #compute(state: readonly Stack[]): TokenMask {
     this.computed++;
     const allowed: number[] = [];
     const costs: number[] = [];
+    const ancestorOf: number[] = [];
+    const ancestors: Stack[] = [];
+    const ancestorIndex = new Map<Stack, number>();
+    const successors = new Set<number>();
     const machine = this.machine;
+    // Closing byte by byte needs every printable byte as a token of its own.
+    const decompose = this.vocabulary.singleBytes;
+    const ancestorFor = (after: readonly Stack[]): number => {
+      const ancestor = decompose ? closingAncestor(after) : undefined;
+      if (!ancestor) return -1;
+      let index = ancestorIndex.get(ancestor);
+      if (index === undefined) {
+        index = ancestors.length;
+        ancestors.push(ancestor);
+        ancestorIndex.set(ancestor, index);
+      }
+      return index;
+    };
     const visit = (node: TrieNode, current: Stack[]): void => {
       if (node.ids.length > 0) {
         const cost = machine.cost(current);
+        const ancestor = ancestorFor(current);
         for (const id of node.ids) {
           allowed.push(id);
           costs.push(Number.isFinite(cost) ? cost : 0x3fffffff);
+          ancestorOf.push(ancestor);
         }
       }
       for (let index = 0; index < node.bytes.length; index++) {
@@ -232,11 +545,40 @@ export class TokenAutomaton {
       // Inside a string: plain tokens are taken wholesale, only the rest is walked.
       const partition = stringTokens(this.vocabulary, machine.suffix[0] ?? -1);
       const base = content.base;
+      // Plain content of one length leads to one state (the string's length is all that
+      // changes): its tokens share that state's closing, counted exactly once for them all.
+      const byLength = new Map<number, number>();
+      const successorOf = (id: number, length: number): number => {
+        let index = byLength.get(length);
+        if (index === undefined) {
+          const after = this.#advance(state, id);
+          index = -1;
+          if (after.length === 1) {
+            index = ancestors.length;
+            ancestors.push(after[0]!);
+            ancestorIndex.set(after[0]!, index);
+            successors.add(index);
+          }
+          byLength.set(length, index);
+        }
+        return index;
+      };
       for (let index = 0; index < partition.ids.length; index++) {
         const length = partition.lengths[index]!;
         if (length > content.room) continue;
-        allowed.push(partition.ids[index]!);
+        const id = partition.ids[index]!;
+        if (content.names && spellsName(this.vocabulary.tokens[id]!, content)) {
+          // Spelling a declared name: its cost is the name's, stepped exactly.
+          const after = this.#advance(state, id);
+          const cost = machine.cost(after);
+          allowed.push(id);
+          costs.push(Number.isFinite(cost) ? cost : 0x3fffffff);
+          ancestorOf.push(ancestorFor(after));
+          continue;
+        }
+        allowed.push(id);
         costs.push(base + Math.max(0, content.due - length));
+        ancestorOf.push(successorOf(id, length));
       }
       visit(partition.rest, state as Stack[]);
     } else visit(this.vocabulary.trie, state as Stack[]);
@@ -248,6 +590,13 @@ export class TokenAutomaton {
       maxCost,
       accepts: machine.accepts(state),
       next: new Map(),
+      ancestorOf: Int32Array.from(ancestorOf),
+      ancestors,
+      successorAncestors: Uint8Array.from(ancestors, (_, index) => (successors.has(index) ? 1 : 0)),
+      ancestorCosts: Int32Array.from(ancestors, (ancestor) => {
+        const cost = machine.cost([ancestor]);
+        return Number.isFinite(cost) ? cost : 0x3fffffff;
+      }),
     };
   }
 }

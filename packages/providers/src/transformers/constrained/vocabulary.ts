@@ -10,6 +10,8 @@ export interface TrieNode {
   ids: number[];
   bytes: number[];
   children: TrieNode[];
+  /** Bytes of the longest token below this node, past it (0 for a leaf). */
+  height: number;
 }
 
 /** A vocabulary ready for masking. */
@@ -23,6 +25,9 @@ export interface Vocabulary {
   singleBytes: boolean;
   /** Partitions by string-safety, built on first use (see {@link stringTokens}). */
   partitions: Map<number, StringTokens>;
+  /** Each token's run of JSON whitespace at its start, and the longest of them. */
+  leadingWhitespace: Uint8Array;
+  maxLeadingWhitespace: number;
 }
 
 /**
@@ -35,6 +40,12 @@ export interface StringTokens {
   ids: Int32Array;
   lengths: Int32Array;
   rest: TrieNode;
+  /**
+   * The tokens of `rest` with a quote, backslash or `avoid` byte: the only ones that can end or
+   * escape out of a string. Where content is not due, no other token brings a string (or a free
+   * key) closer to its end, so closing searches walk only these.
+   */
+  exits: TrieNode;
 }
 
 /** The tokenizer surface this module reads. */
@@ -73,7 +84,7 @@ export function vocabularyFor(tokenizer: VocabularyTokenizer & object): Vocabula
 
 /** Builds the trie of a list of token byte strings. */
 export function buildVocabulary(tokens: Array<Uint8Array | undefined>): Vocabulary {
-  const root: TrieNode = { ids: [], bytes: [], children: [] };
+  const root: TrieNode = { ids: [], bytes: [], children: [], height: 0 };
   const singles = new Set<number>();
   tokens.forEach((bytes, id) => {
     if (!bytes || bytes.length === 0) return;
@@ -84,15 +95,60 @@ export function buildVocabulary(tokens: Array<Uint8Array | undefined>): Vocabula
       if (index < 0) {
         index = node.bytes.length;
         node.bytes.push(byte);
-        node.children.push({ ids: [], bytes: [], children: [] });
+        node.children.push({ ids: [], bytes: [], children: [], height: 0 });
       }
       node = node.children[index]!;
     }
     node.ids.push(id);
   });
+  orderChildren(root);
+  setHeights(root);
   let singleBytes = true;
   for (let byte = 0x20; byte < 0x7f; byte++) if (!singles.has(byte)) singleBytes = false;
-  return { size: tokens.length, tokens, trie: root, singleBytes, partitions: new Map() };
+  const leadingWhitespace = new Uint8Array(tokens.length);
+  let maxLeadingWhitespace = 0;
+  tokens.forEach((bytes, id) => {
+    let run = 0;
+    while (bytes && run < bytes.length && run < 255 && isWhitespace(bytes[run]!)) run++;
+    leadingWhitespace[id] = run;
+    maxLeadingWhitespace = Math.max(maxLeadingWhitespace, run);
+  });
+  return {
+    size: tokens.length,
+    tokens,
+    trie: root,
+    singleBytes,
+    partitions: new Map(),
+    leadingWhitespace,
+    maxLeadingWhitespace,
+  };
+}
+
+const isWhitespace = (byte: number): boolean =>
+  byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09;
+
+/**
+ * Bytes that close JSON first, so a walk looking for the cheapest way to close meets it early
+ * and drops the rest sooner (see the token automaton's greedy closing).
+ */
+const closingFirst = new Map([0x22, 0x7d, 0x5d, 0x2c, 0x3a].map((byte, rank) => [byte, rank]));
+
+function orderChildren(node: TrieNode): void {
+  if (node.bytes.length > 1) {
+    const order = node.bytes.map((_, index) => index);
+    const rank = (index: number): number => closingFirst.get(node.bytes[index]!) ?? 5;
+    order.sort((a, b) => rank(a) - rank(b) || a - b);
+    node.bytes = order.map((index) => node.bytes[index]!);
+    node.children = order.map((index) => node.children[index]!);
+  }
+  for (const child of node.children) orderChildren(child);
+}
+
+function setHeights(node: TrieNode): number {
+  let height = 0;
+  for (const child of node.children) height = Math.max(height, 1 + setHeights(child));
+  node.height = height;
+  return height;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -104,8 +160,10 @@ export function stringTokens(vocabulary: Vocabulary, avoid: number): StringToken
   const ids: number[] = [];
   const lengths: number[] = [];
   const rest: Array<Uint8Array | undefined> = [];
+  const exits: Array<Uint8Array | undefined> = [];
   vocabulary.tokens.forEach((bytes, id) => {
     rest.push(undefined);
+    exits.push(undefined);
     if (!bytes || bytes.length === 0) return;
     let plain = true;
     for (const byte of bytes) {
@@ -125,12 +183,16 @@ export function stringTokens(vocabulary: Vocabulary, avoid: number): StringToken
     if (plain && text !== undefined) {
       ids.push(id);
       lengths.push(text.length);
-    } else rest[id] = bytes;
+    } else {
+      rest[id] = bytes;
+      if (bytes.some((byte) => byte === 0x22 || byte === 0x5c || byte === avoid)) exits[id] = bytes;
+    }
   });
   const partition: StringTokens = {
     ids: Int32Array.from(ids),
     lengths: Int32Array.from(lengths),
     rest: buildVocabulary(rest).trie,
+    exits: buildVocabulary(exits).trie,
   };
   vocabulary.partitions.set(avoid, partition);
   return partition;
