@@ -10,8 +10,12 @@
 import type { CompiledSchema, SchemaNode } from './schema-compile';
 import { shortestNumberText } from './schema-compile';
 
-/** Longest run of whitespace between tokens of the JSON text. */
-export const maxWhitespace = 16;
+/**
+ * Longest run of whitespace between tokens of the JSON text. A bound keeps a model from padding
+ * forever; it must still hold pretty-printed JSON: a newline and 2-space indents 31 levels deep
+ * (16 cut a model's own valid text at depth 8, found by the property test).
+ */
+export const maxWhitespace = 64;
 /** Most digits of an integer part, and of a fraction. */
 const maxDigits = 15;
 
