@@ -798,9 +798,9 @@ function stepStringBytes(frame: StringFrame, byte: number): StringFrame | 'close
   }
   if (byte === 0x22) return frame.length >= node.minLength ? 'close' : undefined;
   if (byte < 0x20) return undefined;
-  // Lengths count UTF-16 code units (what JavaScript validators measure): 4-byte characters are 2.
-  const grow = byte >= 0xf0 ? 2 : 1;
-  if (frame.length + grow > node.maxLength) return undefined;
+  // Lengths count characters (code points), as JSON Schema defines minLength/maxLength and as
+  // zod 4 and ajv measure them: a 4-byte character is 1, though JavaScript's .length says 2.
+  if (frame.length + 1 > node.maxLength) return undefined;
   if (byte === 0x5c) return { ...frame, length: frame.length + 1, esc: -1 };
   if (byte < 0x80) return { ...frame, length: frame.length + 1 };
   if (byte >= 0xc2 && byte <= 0xdf) return { ...frame, length: frame.length + 1, pending: 1 };
@@ -810,7 +810,7 @@ function stepStringBytes(frame: StringFrame, byte: number): StringFrame | 'close
   }
   if (byte >= 0xf0 && byte <= 0xf4) {
     const range = byte === 0xf0 ? 3 : byte === 0xf4 ? 4 : 0;
-    return { ...frame, length: frame.length + 2, pending: 3, range };
+    return { ...frame, length: frame.length + 1, pending: 3, range };
   }
   return undefined;
 }
