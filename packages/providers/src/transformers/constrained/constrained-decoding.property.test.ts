@@ -455,6 +455,28 @@ describe("the automaton's caches and shortcuts (property)", () => {
     );
   }, 120_000);
 
+  it('the bytes a walk may skip without stepping are bytes no state takes', () => {
+    fc.assert(
+      fc.property(objectSchemaArbitrary, fc.integer(), (schema, seed) => {
+        const machine = new JsonMachine(compileSchema(schema));
+        for (const state of walkStates(machine, seed, 40)) {
+          // States inside tokens too: a walk asks at every node of the trie, not only at token ends.
+          for (const inner of [
+            state,
+            ...[0x22, 0x2c, 0x3a, 0x30, 0x74].map((byte) => machine.step(state, byte)),
+          ]) {
+            if (inner.length === 0) continue;
+            const table = machine.firstBytes(inner);
+            if (!table) continue;
+            for (let byte = 0; byte < 256; byte++)
+              if (table[byte] === 0) expect(machine.step(inner, byte)).toEqual([]);
+          }
+        }
+      }),
+      { numRuns: 25 },
+    );
+  }, 120_000);
+
   it('closing counts from closing moves are those of full masks, and the greedy path bounds them', () => {
     fc.assert(
       fc.property(objectSchemaArbitrary, fc.integer(), (schema, seed) => {

@@ -186,6 +186,30 @@ const anyLiteral: LiteralsNode = {
   values: ['true', 'false', 'null'].map((text) => encoder.encode(text)),
 };
 
+/** Byte tables of {@link JsonMachine.firstBytes}. */
+function byteTable(...groups: string[]): Uint8Array {
+  const table = new Uint8Array(256);
+  for (const group of groups) for (const byte of encoder.encode(group)) table[byte] = 1;
+  return table;
+}
+const whitespaceBytes = ' \n\r\t';
+/** Every byte a value of any kind may start with. */
+const valueStartBytes = '{["-0123456789tfn';
+const objectFirstBytes: Record<ObjectFrame['phase'], Uint8Array> = {
+  open: byteTable(whitespaceBytes, '"}'),
+  key: byteTable(),
+  colon: byteTable(whitespaceBytes, ':'),
+  value: byteTable(whitespaceBytes, valueStartBytes),
+  after: byteTable(whitespaceBytes, ',}'),
+  comma: byteTable(whitespaceBytes, '"'),
+};
+const numberFirstBytes = byteTable('-0123456789.');
+const arrayFirstBytes: Record<ArrayFrame['phase'], Uint8Array> = {
+  open: byteTable(whitespaceBytes, ']', valueStartBytes),
+  after: byteTable(whitespaceBytes, ',]'),
+  comma: byteTable(whitespaceBytes, valueStartBytes),
+};
+
 /** The byte-level machine of one compiled schema, inside an optional prefix and suffix. */
 export class JsonMachine {
   readonly schema: CompiledSchema;
@@ -283,6 +307,61 @@ export class JsonMachine {
     if (frame.candidates.length === 0) return { room: Number.POSITIVE_INFINITY, due: 0, base };
     const names = frame.candidates.map((index) => node.nameBytes[index]!);
     return { room: Number.POSITIVE_INFINITY, due: 0, base, names, pos: frame.pos };
+  }
+
+  /**
+   * The bytes that may follow a state, as a 256-entry table of 0/1 (a superset), for states
+   * whose top frame takes every byte itself (an object or array between values); undefined
+   * where any byte may. Walks of the vocabulary skip the other bytes without stepping: at the
+   * trie's root that is most of a walk.
+   */
+  firstBytes(state: readonly Stack[]): Uint8Array | undefined {
+    return state.length === 1 ? this.#firstBytes(state[0]!) : undefined;
+  }
+
+  #firstBytes(stack: Stack): Uint8Array | undefined {
+    const frame = stack.frame;
+    switch (frame.t) {
+      case 'object':
+        return objectFirstBytes[frame.phase];
+      case 'array':
+        return arrayFirstBytes[frame.phase];
+      case 'key': {
+        // A key of an object without free keys: only the next byte of a candidate name, or
+        // the quote that ends one.
+        const free = frame.node.additional !== undefined && frame.node.additional.kind !== 'never';
+        if (free || frame.esc !== 0 || frame.pending !== 0) return undefined;
+        const table = new Uint8Array(256);
+        table[0x22] = 1;
+        for (const index of frame.candidates) {
+          const name = frame.node.nameBytes[index]!;
+          if (frame.pos < name.length) table[name[frame.pos]!] = 1;
+        }
+        return table;
+      }
+      case 'number':
+        return this.#orParent(numberFirstBytes, numberCanEnd(frame), stack);
+      case 'literal': {
+        const table = new Uint8Array(256);
+        for (const index of frame.candidates) {
+          const value = frame.node.values[index]!;
+          if (frame.pos < value.length) table[value[frame.pos]!] = 1;
+        }
+        return this.#orParent(table, literalCanEnd(frame), stack);
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** A value's own bytes, and where it may end here, those of the frame under it. */
+  #orParent(own: Uint8Array, canEnd: boolean, stack: Stack): Uint8Array | undefined {
+    if (!canEnd) return own;
+    const parent = stack.parent ? this.#firstBytes(stack.parent) : undefined;
+    if (!parent) return undefined;
+    const table = new Uint8Array(256);
+    for (let byte = 0; byte < 256; byte++) table[byte] = own[byte]! | parent[byte]!;
+    return table;
   }
 
   /**

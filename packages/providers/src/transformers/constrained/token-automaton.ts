@@ -77,7 +77,7 @@ function closingAncestor(state: readonly Stack[]): Stack | undefined {
 
 /**
  * The tokens that bring a state closer to its end in bytes (their after-cost is below the
- * state's), in mask order, with the state after each: all that closing searches look at, so
+ * state's), cheapest first, with the state after each: all that closing searches look at, so
  * they need no full mask of the states they pass through.
  */
 interface ClosingMoves {
@@ -303,7 +303,10 @@ export class TokenAutomaton {
     const exact = this.#closing.get(key);
     if (exact !== undefined) return exact <= room;
     if ((this.#tooFew.get(key) ?? 0) >= room) return false;
-    if (this.greedyClosingTokens(state) <= room) return true;
+    // A greedy path already counted settles it; counting one for every state the search passes
+    // through would cost a walk of the vocabulary each, most of them for states it then leaves.
+    const greedy = this.#greedyClosing.get(key);
+    if (greedy !== undefined && greedy <= room) return true;
     const moves = this.#closingMoves(state, key);
     for (let index = 0; index < moves.ids.length; index++)
       if (this.#closesIn(moves.next[index]!, room - 1)) return true;
@@ -377,8 +380,11 @@ export class TokenAutomaton {
         }
       }
       if (cost - node.height >= limit) return;
+      const filter = machine.firstBytes(current);
       for (let index = 0; index < node.bytes.length; index++) {
-        const stepped = machine.step(current, node.bytes[index]!);
+        const byte = node.bytes[index]!;
+        if (filter !== undefined && filter[byte] === 0) continue;
+        const stepped = machine.step(current, byte);
         if (stepped.length > 0) visit(node.children[index]!, stepped, machine.cost(stepped));
       }
     };
@@ -421,7 +427,13 @@ export class TokenAutomaton {
         visit(content.due > 0 || names ? partition.rest : partition.exits, state as Stack[], limit);
       } else visit(this.vocabulary.trie, state as Stack[], limit);
     }
-    const moves = { ids: Int32Array.from(ids), costs: Int32Array.from(costs), next };
+    // Cheapest first: a search for a path that fits tries the likeliest ones first.
+    const order = ids.map((_, index) => index).sort((a, b) => costs[a]! - costs[b]!);
+    const moves = {
+      ids: Int32Array.from(order, (index) => ids[index]!),
+      costs: Int32Array.from(order, (index) => costs[index]!),
+      next: order.map((index) => next[index]!),
+    };
     this.#limitCaches();
     this.#moves.set(key, moves);
     return moves;
@@ -464,8 +476,11 @@ export class TokenAutomaton {
         bestNext = current;
       }
       if (cost - node.height >= bestCost) return;
+      const filter = machine.firstBytes(current);
       for (let index = 0; index < node.bytes.length; index++) {
-        const stepped = machine.step(current, node.bytes[index]!);
+        const byte = node.bytes[index]!;
+        if (filter !== undefined && filter[byte] === 0) continue;
+        const stepped = machine.step(current, byte);
         if (stepped.length > 0) visit(node.children[index]!, stepped, machine.cost(stepped));
       }
     };
@@ -535,8 +550,11 @@ export class TokenAutomaton {
           ancestorOf.push(ancestor);
         }
       }
+      const filter = machine.firstBytes(current);
       for (let index = 0; index < node.bytes.length; index++) {
-        const next = machine.step(current, node.bytes[index]!);
+        const byte = node.bytes[index]!;
+        if (filter !== undefined && filter[byte] === 0) continue;
+        const next = machine.step(current, byte);
         if (next.length > 0) visit(node.children[index]!, next);
       }
     };
