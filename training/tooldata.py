@@ -675,6 +675,29 @@ def pseudo_name(r):
     return name.capitalize()
 
 
+def _frame_words():
+    words = set()
+    for table in (FOLLOW_WEATHER, FOLLOW_CALC, FOLLOW_CONV_VALUE, FOLLOW_CONV_UNIT, FOLLOW_TEMP, THANKS_MT):
+        for part in table.values():
+            for frame in (sum(part.values(), []) if isinstance(part, dict) else part):
+                words.update(w.strip("?,.!:") for w in frame.lower().split())
+    return words
+
+
+NUMBER_WORDS = {"zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "half",
+                "double", "twice", "triple", "plus", "minus", "times", "over"}
+
+
+def noise_word(r):
+    """A made-up lowercase word (v13): consonant/vowel runs, never a word of any follow-up frame or a number."""
+    cons, vows = "bcdfghjklmnprstvwz", "aeiou"
+    while True:
+        w = "".join(r.choice(cons) + r.choice(vows) + (r.choice(cons) if r.random() < 0.4 else "")
+                    for _ in range(r.randint(1, 3)))
+        if len(w) >= 3 and w not in NUMBER_WORDS and w not in FRAME_WORDS and w not in FILLER_WORDS:
+            return w
+
+
 def filler(r, lo, hi):
     return " ".join(r.choice(FILLER_WORDS) for _ in range(r.randint(lo, hi)))
 
@@ -1125,6 +1148,7 @@ SYSTEM_PROMPTS_V8 = ["You are a chat assistant.", "You are a helpful assistant. 
                      "You are the assistant of a small demo app. Use the tools when they help."]
 SYSTEM_PROMPTS_DEV = ["You are a precise assistant."]
 SYSTEM_PROMPTS_HELD = ["You are a friendly assistant.", "Keep it short."]
+FRAME_WORDS = _frame_words()
 TURN_KINDS = ["first", "tool-switch", "same-tool", "follow-up", "social", "out-of-scope", "tool-after-chat"]
 
 
@@ -1133,8 +1157,11 @@ class ConvGen:
     held-out set, DevGen for the dev set), part the follow-up frame list to use ("train", "dev" or "held"; held
     draws the held-out frames half of the time, like the single-turn held-out set)."""
 
-    def __init__(self, base, part, mix=None, extra=None, v10=False, v11=False, v12=False):
+    def __init__(self, base, part, mix=None, extra=None, v10=False, v11=False, v12=False, v13=False):
         self.g, self.r, self.part = base, base.r, part
+        # data v13 (training only): v11 with made-up words before or after 30% of the follow-ups, so an
+        # unknown word ("then", "as well") is read as noise around a known request, not as a new request
+        self.v13 = v13 and part == "train"
         # data v10 (training only): more follow-ups, social and out-of-scope turns after tool turns, OOS_V10
         self.v10 = (v10 or v11) and part == "train"
         # data v11 (training only): more same-tool turns, same-tool conversions whose units overlap the previous
@@ -1157,11 +1184,18 @@ class ConvGen:
             return self.r.choice(lists["train"] + self.extra.get(id(lists["train"]), [])), False
         return self.r.choice(lists[self.part]), self.part == "dev"
 
-    def lead(self, q):
+    def lead(self, q, trail=True):
         leads = FOLLOW_LEADS[self.part if self.part != "held" else "train"]
         if self.part == "train" and self.r.random() < 0.25:
             lead = self.r.choice(leads)
             q = lead + ("" if lead.endswith(" ") else " ") + q
+        if self.v13 and self.r.random() < 0.3:
+            words = " ".join(noise_word(self.r) for _ in range(self.r.randint(1, 2)))
+            # after a city, made-up words would read as more of its name: before it only
+            if self.r.random() < 0.6 or not trail:
+                q = words + " " + q
+            else:
+                q = q.rstrip("?") + " " + words + ("?" if q.endswith("?") else "")
         if self.part == "train" and self.r.random() < 0.1:
             q = q[:1].upper() + q[1:]
         return q
@@ -1223,7 +1257,7 @@ class ConvGen:
                 if ex["args"]["city"] != prev["args"]["city"]:
                     break
             tpl, novel = self.pick(FOLLOW_WEATHER)
-            return dict(ex, q=self.lead(tpl.format(c=ex["args"]["city"])), novel=novel)
+            return dict(ex, q=self.lead(tpl.format(c=ex["args"]["city"]), trail=False), novel=novel)
         if prev["tool"] == "calculator" and "result" in prev["result"]:
             R = prev["result"]["result"]
             if abs(R) > 1e7:
