@@ -121,9 +121,11 @@ async function streamCpuRow(
     const { adapter, client } = contendersFor(adapterName, server.url);
     // Enough streams per round that one GC pause or scheduler hiccup does not decide the round.
     const streamsPerRound = mode === 'paced' ? 12 : 6;
-    // Warm-up: JIT, lazy SDK import, first connections.
-    await cpuOfStreams(adapter, 3, expected);
-    await cpuOfStreams(client, 3, expected);
+    // Warm-up: JIT, lazy SDK import, first connections. A round's worth each: with 3, the
+    // optimizing compiler still ran (on its own threads, counted in the process's CPU) during the
+    // first rounds, which swung them by up to 2×.
+    await cpuOfStreams(adapter, streamsPerRound, expected);
+    await cpuOfStreams(client, streamsPerRound, expected);
     const results = await pairedRounds(
       () => cpuOfStreams(adapter, streamsPerRound, expected),
       () => cpuOfStreams(client, streamsPerRound, expected),
