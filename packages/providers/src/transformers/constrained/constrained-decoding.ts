@@ -6,7 +6,7 @@
 import { type ChatRequest, TinyLLMError, type ToolDefinition } from '@tinyllm/core';
 import { JsonMachine, type Stack } from './json-machine';
 import { type CompiledSchema, compileSchema, compileToolCalls } from './schema-compile';
-import { TokenAutomaton } from './token-automaton';
+import { TokenAutomaton, type TokenMask } from './token-automaton';
 import { type VocabularyTokenizer, vocabularyFor } from './vocabulary';
 
 /**
@@ -281,6 +281,21 @@ export function createConstraintProcessor(
       if (fitCount === 0 && !mask.accepts && cheapest >= 0) fitting[fitCount++] = cheapest;
       allowed = fitting.subarray(0, fitCount);
     }
+    // A mask that keeps most of the row (string content): setting the few tokens outside it to
+    // -Infinity writes far less than clearing the row and writing the kept ones back.
+    if (allowed === mask.allowed && allowed.length * 2 > width) {
+      const banned = bannedOf(mask, width, eosTokenIds);
+      let open = false;
+      for (let index = 0; index < allowed.length && !open; index++) {
+        const id = allowed[index]!;
+        open = id < width && row[id]! > Number.NEGATIVE_INFINITY;
+      }
+      if (open) {
+        for (let index = 0; index < banned.length; index++)
+          row[banned[index]!] = Number.NEGATIVE_INFINITY;
+        return logits;
+      }
+    }
     const total = allowed.length + (mask.accepts ? eosTokenIds.size : 0);
     if (saved.length < total) saved = new Float32Array(Math.max(total, saved.length * 2));
     let count = 0;
@@ -317,6 +332,22 @@ export function createConstraintProcessor(
     }
     return logits;
   };
+}
+
+const bannedByMask = new WeakMap<TokenMask, { width: number; ids: Int32Array }>();
+
+/** The ids of a row outside a mask (end-of-sequence too, unless the text may end), per mask. */
+function bannedOf(mask: TokenMask, width: number, eosTokenIds: ReadonlySet<number>): Int32Array {
+  const known = bannedByMask.get(mask);
+  if (known && known.width === width) return known.ids;
+  const kept = new Uint8Array(width);
+  for (const id of mask.allowed) if (id < width) kept[id] = 1;
+  if (mask.accepts) for (const id of eosTokenIds) if (id < width) kept[id] = 1;
+  const ids: number[] = [];
+  for (let id = 0; id < width; id++) if (kept[id] === 0) ids.push(id);
+  const banned = Int32Array.from(ids);
+  bannedByMask.set(mask, { width, ids: banned });
+  return banned;
 }
 
 /** A clear error when the budget cannot hold the shortest valid output. */
