@@ -1157,8 +1157,12 @@ class ConvGen:
     held-out set, DevGen for the dev set), part the follow-up frame list to use ("train", "dev" or "held"; held
     draws the held-out frames half of the time, like the single-turn held-out set)."""
 
-    def __init__(self, base, part, mix=None, extra=None, v10=False, v11=False, v12=False, v13=False):
+    def __init__(self, base, part, mix=None, extra=None, v10=False, v11=False, v12=False, v13=False, v14=False):
         self.g, self.r, self.part = base, base.r, part
+        # data v14 (training only): v13 plus "double that" / "halve it" / "triple that" after a conversion (a
+        # calculation on its result: chat-cli users asked it and got the conversion again) and a larger share of
+        # those fixed-operand follow-ups after calculations (the stage-7e model doubled "12 * 7" as "84 * 7")
+        self.v14 = v14 and part == "train"
         # data v13 (training only): v11 with made-up words before or after 30% of the follow-ups, so an
         # unknown word ("then", "as well") is read as noise around a known request, not as a new request
         self.v13 = v13 and part == "train"
@@ -1262,7 +1266,10 @@ class ConvGen:
             R = prev["result"]["result"]
             if abs(R) > 1e7:
                 return None
-            if self.v10:  # the operations the stage-7b model mixed up most get more turns
+            if self.v14:
+                op = r.choice(["+", "+", "-", "-", "-", "*", "*", "/", "/", "double", "double", "double", "half",
+                               "half", "half", "triple", "triple", "triple"])
+            elif self.v10:  # the operations the stage-7b model mixed up most get more turns
                 op = r.choice(["+", "+", "-", "-", "-", "*", "*", "/", "/", "double", "half", "half", "triple", "triple"])
             else:
                 op = r.choice(["+", "+", "-", "-", "*", "*", "/", "double", "half", "triple"])
@@ -1282,6 +1289,16 @@ class ConvGen:
             return dict(q=self.lead(tpl.format(n=n)), tool="calculator", args={"expression": expr}, result=res,
                         answer=f"{expr} = {fmt_num(res['result'])}.", includes=[fmt_num(res["result"])], novel=novel)
         if prev["tool"] == "convert_units" and "result" in prev["result"]:
+            if self.v14 and r.random() < 0.2:
+                op = r.choice(["double", "half", "triple"])
+                tpl, novel = self.pick({p: FOLLOW_CALC[p][op] for p in ("train", "dev", "held")})
+                sym, n = FIXED_OPERAND[op]
+                expr = f"{fmt_num(prev['result']['result'])} {sym} {n}"
+                res = run_tool("calculator", {"expression": expr})
+                if "error" not in res:
+                    return dict(q=self.lead(tpl), tool="calculator", args={"expression": expr}, result=res,
+                                answer=f"{expr} = {fmt_num(res['result'])}.", includes=[fmt_num(res["result"])],
+                                novel=novel)
             v, u1, u2 = prev["args"]["value"], prev["args"]["from"], prev["args"]["to"]
             others = [u for u in UNITS if DIMENSION[u] == DIMENSION[u1] and u not in (u1, u2)]
             if others and r.random() < (0.55 if self.v11 else 0.4):
