@@ -125,6 +125,7 @@ function replay(): { ms: number; tokens: number; mismatches: number; computed: n
       promptLength: entry.promptLength,
       maxNewTokens: maxOutputTokens,
       eosTokenIds: eos,
+      greedy: process.env['TINYLLM_REPLAY_GREEDY'] !== '0',
     });
     const ids: bigint[] = Array.from({ length: entry.promptLength }, () => 0n);
     for (let step = 0; step < entry.rows.length; step++) {

@@ -277,6 +277,13 @@ async function* generateStream(init: GenerateStreamInit): AsyncGenerator<Provide
     const eosTokenIds = toIdSet(
       model.generation_config?.['eos_token_id'] ?? model.config['eos_token_id'],
     );
+    const sampling = samplingOf(request);
+    // The model's options, then the request's sampling, then its provider options: later wins.
+    const decoding = {
+      ...options.generationOptions,
+      ...sampling,
+      ...request.providerOptions?.['transformers'],
+    };
     const logitsProcessor = constraint
       ? createRequestProcessor(constraint, {
           tokenizer,
@@ -284,6 +291,7 @@ async function* generateStream(init: GenerateStreamInit): AsyncGenerator<Provide
           maxNewTokens,
           eosTokenIds,
           context,
+          greedy: isGreedy(decoding, model.generation_config),
         })
       : undefined;
 
@@ -323,15 +331,12 @@ async function* generateStream(init: GenerateStreamInit): AsyncGenerator<Provide
     leaseSignal.addEventListener('abort', onAbort, { once: true });
     if (signal.aborted || leaseSignal.aborted) interrupt();
 
-    const sampling = samplingOf(request);
     if (request.seed !== undefined && sampling['do_sample'] === true)
       library.random?.seed(request.seed);
     generation = model
       .generate({
         ...inputs,
-        ...options.generationOptions,
-        ...sampling,
-        ...request.providerOptions?.['transformers'],
+        ...decoding,
         max_new_tokens: maxNewTokens,
         ...(logitsProcessor ? { logits_processor: [logitsProcessor] } : {}),
         stopping_criteria: [criteria],
@@ -465,6 +470,16 @@ function samplingOf(request: ChatRequest): Record<string, unknown> {
   if (request.topK !== undefined) sampling['top_k'] = request.topK;
   if (request.topP !== undefined) sampling['top_p'] = request.topP;
   return sampling;
+}
+
+/** Whether generation takes the most likely token at each step (no sampling, one beam). */
+function isGreedy(
+  options: Record<string, unknown>,
+  config: Record<string, unknown> | null | undefined,
+): boolean {
+  const doSample = options['do_sample'] ?? config?.['do_sample'] ?? false;
+  const beams = options['num_beams'] ?? config?.['num_beams'] ?? 1;
+  return doSample === false && typeof beams === 'number' && beams <= 1;
 }
 
 function toIdSet(value: unknown): Set<number> {

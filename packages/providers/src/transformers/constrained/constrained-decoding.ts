@@ -144,6 +144,13 @@ export interface ConstraintProcessorOptions {
   /** The output-token budget: the grammar is closed within it. */
   maxNewTokens: number;
   eosTokenIds: ReadonlySet<number>;
+  /**
+   * Decoding takes the most likely token (no sampling, no beams). Near the end of the budget
+   * the most likely token is then asked first, and when it closes in time it is all that stays
+   * allowed (end-of-sequence too, where the text may end): the pick is the one the full count
+   * would give, without counting every token of the mask. Default false.
+   */
+  greedy?: boolean;
 }
 
 /** A logits processor as transformers.js calls it (synchronously, once per step). */
@@ -174,7 +181,7 @@ export function minimumOutputTokens(
 export function createConstraintProcessor(
   options: ConstraintProcessorOptions,
 ): LogitsProcessorFunction {
-  const { automaton, mode, promptLength, maxNewTokens, eosTokenIds } = options;
+  const { automaton, mode, promptLength, maxNewTokens, eosTokenIds, greedy = false } = options;
   const machine = automaton.machine;
   const prefix = machine.prefix;
   const singleBytes = automaton.vocabulary.singleBytes;
@@ -234,7 +241,16 @@ export function createConstraintProcessor(
     const room = remaining - 2;
     // Byte costs bound token costs from above when every byte is a token: only when some token
     // costs more bytes than there is room are the tokens counted.
-    if (mask.maxCost > room) {
+    const top = greedy && mask.maxCost > room ? mostLikely(mask, row, width) : -1;
+    if (
+      top >= 0 &&
+      ((mask.costs[top]! <= room && singleBytes) ||
+        (automaton.knownToClose(mask, top, room) ?? automaton.closesWithin(state, mask, top, room)))
+    ) {
+      if (fitting.length < 1) fitting = new Int32Array(1);
+      fitting[0] = mask.allowed[top]!;
+      allowed = fitting.subarray(0, 1);
+    } else if (mask.maxCost > room) {
       if (fitting.length < mask.allowed.length) {
         fitting = new Int32Array(mask.allowed.length);
         unsure = new Int32Array(mask.allowed.length);
@@ -332,6 +348,20 @@ export function createConstraintProcessor(
     }
     return logits;
   };
+}
+
+/** Index in the mask of its most likely token (-1: none below the row's width). */
+function mostLikely(mask: TokenMask, row: Float32Array, width: number): number {
+  let best = -1;
+  let bestLogit = Number.NEGATIVE_INFINITY;
+  for (let index = 0; index < mask.allowed.length; index++) {
+    const id = mask.allowed[index]!;
+    if (id < width && (best < 0 || row[id]! > bestLogit)) {
+      best = index;
+      bestLogit = row[id]!;
+    }
+  }
+  return best;
 }
 
 const bannedByMask = new WeakMap<TokenMask, { width: number; ids: Int32Array }>();

@@ -6,6 +6,7 @@
 import type { ChatRequest, ToolDefinition } from '@tinyllm/core';
 import {
   type ConstraintPlan,
+  type ConstraintProcessorOptions,
   type ConstraintSwitches,
   type LogitsProcessorFunction,
   automatonFor,
@@ -48,6 +49,8 @@ export function createRequestProcessor(
     maxNewTokens: number;
     eosTokenIds: ReadonlySet<number>;
     context: { provider: string; modelId: string };
+    /** Decoding takes the most likely token: see {@link ConstraintProcessorOptions.greedy}. */
+    greedy?: boolean;
   },
 ): LogitsProcessorFunction {
   const automaton = automatonFor(plan, init.tokenizer);
@@ -66,5 +69,6 @@ export function createRequestProcessor(
     promptLength: init.promptLength,
     maxNewTokens: init.maxNewTokens,
     eosTokenIds: init.eosTokenIds,
+    greedy: init.greedy ?? false,
   });
 }
