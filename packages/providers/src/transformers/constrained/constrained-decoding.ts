@@ -241,6 +241,9 @@ export function createConstraintProcessor(
     const room = remaining - 2;
     // Byte costs bound token costs from above when every byte is a token: only when some token
     // costs more bytes than there is room are the tokens counted.
+    // Greedy decoding: when the most likely token closes in time it is the pick the full count
+    // would give, so it alone stays (end-of-sequence is added below where the text may end, and
+    // wins only if it is more likely); otherwise the full count below decides.
     const top = greedy && mask.maxCost > room ? mostLikely(mask, row, width) : -1;
     if (
       top >= 0 &&
