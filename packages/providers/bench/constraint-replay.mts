@@ -16,25 +16,13 @@ import { objectSchemaArbitrary } from '../src/transformers/constrained/random-sc
 import { TokenAutomaton } from '../src/transformers/constrained/token-automaton';
 import { vocabularyFor } from '../src/transformers/constrained/vocabulary';
 import { createTransformers } from '../src/transformers/index';
+import { maxOutputTokens, prompts, schemaSeed } from './structured-output.bench';
 
 const modelsDir = fileURLToPath(new URL('../../../models', import.meta.url));
 const schemaCount = Number(process.env['TINYLLM_BENCH_SCHEMAS'] ?? 24);
 const promptsPerSchema = Number(process.env['TINYLLM_BENCH_PROMPTS'] ?? 9);
 const rounds = Number(process.env['TINYLLM_REPLAY_ROUNDS'] ?? 5);
 const file = process.env['TINYLLM_REPLAY_FILE'];
-const maxOutputTokens = 96;
-const prompts = [
-  'Describe a person as JSON.',
-  'Give me the weather in Paris as an object.',
-  'What is 12 * 7? Answer in JSON.',
-  'List three colours.',
-  'Convert 5 km to miles and return the result.',
-  'Make up a product with a name and a price.',
-  'Return an empty answer.',
-  'Summarise: the meeting is at 3 pm in Berlin.',
-  'hello',
-  'Create a user record with an id and tags.',
-];
 
 interface Case {
   schema: number;
@@ -44,7 +32,7 @@ interface Case {
   rows: number[][];
 }
 
-const schemas = fc.sample(objectSchemaArbitrary, { numRuns: schemaCount, seed: 20_261_202 });
+const schemas = fc.sample(objectSchemaArbitrary, { numRuns: schemaCount, seed: schemaSeed });
 const transformers = createTransformers({ modelsDir });
 const model = transformers('tiny-tool-qwen');
 const { runtime, release } = await model.acquireRuntime();

@@ -38,9 +38,11 @@ const modelsDir =
 const modelId = process.env['TINYLLM_BENCH_MODEL'] ?? 'tiny-tool-qwen';
 const schemaCount = Number(process.env['TINYLLM_BENCH_SCHEMAS'] ?? 24);
 const promptsPerSchema = Number(process.env['TINYLLM_BENCH_PROMPTS'] ?? 9);
-const maxOutputTokens = 96;
+/** The budget, prompts and schema seed of the cases (shared with `constraint-replay.mts`). */
+export const maxOutputTokens = 96;
+export const schemaSeed = 20_261_202;
 
-const prompts = [
+export const prompts = [
   'Describe a person as JSON.',
   'Give me the weather in Paris as an object.',
   'What is 12 * 7? Answer in JSON.',
@@ -93,7 +95,7 @@ export default async function structuredOutputBench(): Promise<StructuredOutputB
   const transformers = createTransformers({ modelsDir });
   const constrained = transformers(modelId);
   const free = transformers(modelId, { constrainedDecoding: false });
-  const schemas = fc.sample(objectSchemaArbitrary, { numRuns: schemaCount, seed: 20_261_202 });
+  const schemas = fc.sample(objectSchemaArbitrary, { numRuns: schemaCount, seed: schemaSeed });
   try {
     // Load once and warm the session (both model objects share it through the manager).
     await free.chat({ messages: [{ role: 'user', content: 'hello' }], maxOutputTokens: 8 });
