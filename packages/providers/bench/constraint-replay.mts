@@ -16,7 +16,7 @@ import { objectSchemaArbitrary } from '../src/transformers/constrained/random-sc
 import { TokenAutomaton } from '../src/transformers/constrained/token-automaton';
 import { vocabularyFor } from '../src/transformers/constrained/vocabulary';
 import { createTransformers } from '../src/transformers/index';
-import { maxOutputTokens, prompts, schemaSeed } from './structured-output.bench';
+import { benchRequest, maxOutputTokens, schemaSeed } from './structured-output.bench';
 
 const modelsDir = fileURLToPath(new URL('../../../models', import.meta.url));
 const schemaCount = Number(process.env['TINYLLM_BENCH_SCHEMAS'] ?? 24);
@@ -67,14 +67,7 @@ async function record(): Promise<Case[]> {
     for (let promptIndex = 0; promptIndex < promptsPerSchema; promptIndex++) {
       rows = [];
       picks = [];
-      const content = prompts[(schemaIndex + promptIndex) % prompts.length]!;
-      const request = {
-        messages: [{ role: 'user' as const, content }],
-        responseFormat: { type: 'json' as const, schema },
-        temperature: 0,
-        maxOutputTokens,
-      };
-      const response = await model.chat(request);
+      const response = await model.chat(benchRequest(schema, schemaIndex, promptIndex));
       const promptLength = response.usage.inputTokens;
       cases.push({ schema: schemaIndex, promptLength, output: picks, rows });
     }

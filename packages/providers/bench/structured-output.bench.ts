@@ -55,6 +55,22 @@ export const prompts = [
   'Create a user record with an id and tags.',
 ];
 
+/** The request of one case: the schema's `promptIndex`-th prompt, greedy, within the budget. */
+export function benchRequest(
+  schema: Record<string, unknown>,
+  schemaIndex: number,
+  promptIndex: number,
+) {
+  return {
+    messages: [
+      { role: 'user' as const, content: prompts[(schemaIndex + promptIndex) % prompts.length]! },
+    ],
+    responseFormat: { type: 'json' as const, schema },
+    temperature: 0,
+    maxOutputTokens,
+  };
+}
+
 /** Figures of one run. */
 export interface StructuredOutputBenchResult {
   cases: number;
@@ -140,13 +156,7 @@ export default async function structuredOutputBench(): Promise<StructuredOutputB
     };
     for (const [schemaIndex, schema] of schemas.entries()) {
       for (let promptIndex = 0; promptIndex < promptsPerSchema; promptIndex++) {
-        const content = prompts[(schemaIndex + promptIndex) % prompts.length]!;
-        const request = {
-          messages: [{ role: 'user' as const, content }],
-          responseFormat: { type: 'json' as const, schema },
-          temperature: 0,
-          maxOutputTokens,
-        };
+        const request = benchRequest(schema, schemaIndex, promptIndex);
         // Alternate which runs first, so neither always meets a cooler or busier machine.
         const order = (schemaIndex + promptIndex) % 2 === 0 ? [true, false] : [false, true];
         let withLength = 0;
