@@ -55,7 +55,7 @@ interface KeyFrame {
   pos: number;
   esc: number;
   pending: number;
-  range?: number;
+  range: number;
   guard: number;
 }
 interface ArrayFrame {
@@ -579,6 +579,7 @@ export class JsonMachine {
             pos: 0,
             esc: 0,
             pending: 0,
+            range: 0,
             guard: 0,
           };
           return [push(key, push({ ...frame, phase: 'key', ws: 0 }, parent))];
@@ -625,10 +626,8 @@ export class JsonMachine {
         ? [push({ ...objectFrame, phase: 'colon', prop: -1, ws: 0 }, parent.parent)]
         : none;
     }
-    const candidates =
-      frame.candidates.length === 0
-        ? frame.candidates
-        : frame.candidates.filter((index) => frame.node.nameBytes[index]![frame.pos] === byte);
+    const open = openCandidates(frame, byte, free);
+    if (!free && open.length === 0) return none;
     // Plain ASCII with no escape or UTF-8 sequence open (nearly every byte of a key, and masks
     // step every key byte of the vocabulary): only the suffix guard to track.
     if (frame.esc === 0 && frame.pending === 0 && byte >= 0x20 && byte < 0x7f && byte !== 0x5c) {
@@ -638,9 +637,7 @@ export class JsonMachine {
         guard = suffix[frame.guard] === byte ? frame.guard + 1 : suffix[0] === byte ? 1 : 0;
         if (guard === suffix.length) return none;
       }
-      const open = free ? candidates : candidates.filter((index) => frame.seen[index] === '0');
-      if (!free && open.length === 0) return none;
-      return [push({ ...frame, candidates: open, pos: frame.pos + 1, guard }, parent)];
+      return [push(nextKey(frame, open, 0, 0, frame.range, guard), parent)];
     }
     // Escapes and UTF-8 are tracked for declared names too: `\"` inside a name is no end.
     const next = stepString(
@@ -650,7 +647,7 @@ export class JsonMachine {
         length: 0,
         esc: frame.esc,
         pending: frame.pending,
-        range: frame.range ?? 0,
+        range: frame.range,
         guard: frame.guard,
       },
       byte,
@@ -658,11 +655,7 @@ export class JsonMachine {
     );
     if (!next || next === 'close') return none;
     const { esc, pending, range, guard } = next;
-    const open = free ? candidates : candidates.filter((index) => frame.seen[index] === '0');
-    if (!free && open.length === 0) return none;
-    return [
-      push({ ...frame, candidates: open, pos: frame.pos + 1, esc, pending, range, guard }, parent),
-    ];
+    return [push(nextKey(frame, open, esc, pending, range ?? 0, guard), parent)];
   }
 
   #stepArray(frame: ArrayFrame, parent: Stack | undefined, byte: number): Stack[] {
@@ -809,6 +802,46 @@ export class JsonMachine {
   }
 }
 
+/**
+ * The declared names a key's next byte keeps (unseen ones only, unless any key may follow). One
+ * pass, and the same array back when every name stays: masks step every key byte of the
+ * vocabulary, so this is on the hot path.
+ */
+function openCandidates(frame: KeyFrame, byte: number, free: boolean): number[] {
+  const { candidates, pos, seen } = frame;
+  const names = frame.node.nameBytes;
+  let kept: number[] | undefined;
+  for (let slot = 0; slot < candidates.length; slot++) {
+    const index = candidates[slot]!;
+    const stays = names[index]![pos] === byte && (free || seen.charCodeAt(index) === 0x30);
+    if (stays) kept?.push(index);
+    else kept ??= candidates.slice(0, slot);
+  }
+  return kept ?? candidates;
+}
+
+/** A key frame one byte on; every key frame has the same fields in the same order. */
+function nextKey(
+  frame: KeyFrame,
+  candidates: number[],
+  esc: number,
+  pending: number,
+  range: number,
+  guard: number,
+): KeyFrame {
+  return {
+    t: 'key',
+    node: frame.node,
+    seen: frame.seen,
+    candidates,
+    pos: frame.pos + 1,
+    esc,
+    pending,
+    range,
+    guard,
+  };
+}
+
 function frameKey(frame: Frame): string {
   switch (frame.t) {
     case 'root':
@@ -818,7 +851,7 @@ function frameKey(frame: Frame): string {
     case 'key':
       return `K${frame.node.id},${frame.seen},${frame.candidates.join('.')},${
         frame.candidates.length > 0 ? frame.pos : ''
-      },${frame.esc},${frame.pending}${frame.range ?? 0},${frame.guard}`;
+      },${frame.esc},${frame.pending}${frame.range},${frame.guard}`;
     case 'array': {
       const { node } = frame;
       const count =
