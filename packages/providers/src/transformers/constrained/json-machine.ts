@@ -74,7 +74,7 @@ interface StringFrame {
   /** UTF-8 continuation bytes still due. */
   pending: number;
   /** Range of the next continuation byte after E0, ED, F0, F4 (no overlong or surrogate forms). */
-  range?: number;
+  range: number;
   /** Bytes of the suffix (`</tool_call>`) the string ends with: it may never hold all of it. */
   guard: number;
 }
@@ -128,19 +128,21 @@ export function spellsName(bytes: Uint8Array, content: StringContent): boolean {
 export interface Stack {
   readonly frame: Frame;
   readonly parent: Stack | undefined;
-  key?: string;
-  cost?: number;
+  key: string | undefined;
+  cost: number | undefined;
 }
 
 /** The empty state (no stack left): shared, since dead bytes are most of a mask's steps. */
 const none: Stack[] = Object.freeze([]) as unknown as Stack[];
 
+// Every stack is made with all four fields, so memoizing `key` and `cost` later does not change
+// its hidden class: stacks of one shape keep the machine's property accesses monomorphic.
 function push(frame: Frame, parent: Stack | undefined): Stack {
-  return { frame, parent };
+  return { frame, parent, key: undefined, cost: undefined };
 }
 
 function one(parent: Stack | undefined, frame: Frame): Stack[] {
-  return [{ frame, parent }];
+  return [{ frame, parent, key: undefined, cost: undefined }];
 }
 
 const isWhitespace = (byte: number): boolean =>
@@ -525,7 +527,12 @@ export class JsonMachine {
         return [push({ t: 'array', node, phase: 'open', count: 0, ws: 0 }, continuation)];
       case 'string':
         if (byte !== 0x22) return none;
-        return [push({ t: 'string', node, length: 0, esc: 0, pending: 0, guard: 0 }, continuation)];
+        return [
+          push(
+            { t: 'string', node, length: 0, esc: 0, pending: 0, range: 0, guard: 0 },
+            continuation,
+          ),
+        ];
       case 'number': {
         const start: NumberFrame = {
           t: 'number',
