@@ -23,12 +23,12 @@ export interface TokenMask {
    * For each allowed token, the tokens of the greedy closing after it, filled on demand (-1: not
    * yet): a state met at every step (inside a long string) is checked once, not per step.
    */
-  greedyAfter?: Int32Array;
+  greedyAfter: Int32Array | undefined;
   /**
    * For each allowed token, the largest room known too small to close after it (-1: none yet).
    * Rooms only shrink as a reply goes on, so a state met again does not search again.
    */
-  tooFewAfter?: Int32Array;
+  tooFewAfter: Int32Array | undefined;
   /**
    * For each allowed token, the state its text closes into once the frames it leaves open are
    * finished the cheapest way (an index into {@link TokenMask.ancestors}; -1: none known): from
@@ -43,12 +43,12 @@ export interface TokenMask {
    */
   successorAncestors: Uint8Array;
   /** Room and answer last asked of each such state. */
-  successorRoom?: Int32Array;
-  successorFits?: Uint8Array;
+  successorRoom: Int32Array | undefined;
+  successorFits: Uint8Array | undefined;
   /** Bytes of each ancestor's closing. */
   ancestorCosts: Int32Array;
   /** Greedy closing tokens of each ancestor, filled on demand (-1: not yet). */
-  ancestorClosing?: Int32Array;
+  ancestorClosing: Int32Array | undefined;
 }
 
 /**
@@ -164,35 +164,28 @@ export class TokenAutomaton {
   #withWhitespace(mask: TokenMask, room: number): TokenMask {
     const { leadingWhitespace, maxLeadingWhitespace } = this.vocabulary;
     // Successors of whitespace differ, so closing counts are the new mask's own.
-    const fresh = {
+    const shared = {
       accepts: mask.accepts,
-      next: new Map(),
       ancestors: mask.ancestors,
       successorAncestors: mask.successorAncestors,
+      ancestorCosts: mask.ancestorCosts,
     };
     if (maxLeadingWhitespace <= room)
-      return {
-        ...fresh,
+      return newMask({
+        ...shared,
         allowed: mask.allowed,
         costs: mask.costs,
-        maxCost: mask.maxCost,
         ancestorOf: mask.ancestorOf,
-        ancestorCosts: mask.ancestorCosts,
-      };
+      });
     const kept: number[] = [];
     for (let index = 0; index < mask.allowed.length; index++)
       if (leadingWhitespace[mask.allowed[index]!]! <= room) kept.push(index);
-    const costs = Int32Array.from(kept, (index) => mask.costs[index]!);
-    let maxCost = 0;
-    for (const cost of costs) if (cost > maxCost) maxCost = cost;
-    return {
-      ...fresh,
+    return newMask({
+      ...shared,
       allowed: Int32Array.from(kept, (index) => mask.allowed[index]!),
-      costs,
-      maxCost,
+      costs: Int32Array.from(kept, (index) => mask.costs[index]!),
       ancestorOf: Int32Array.from(kept, (index) => mask.ancestorOf[index]!),
-      ancestorCosts: mask.ancestorCosts,
-    };
+    });
   }
 
   #limitCaches(): void {
@@ -610,14 +603,10 @@ export class TokenAutomaton {
       }
       visit(partition.rest, state as Stack[]);
     } else visit(this.vocabulary.trie, state as Stack[]);
-    let maxCost = 0;
-    for (const cost of costs) if (cost > maxCost) maxCost = cost;
-    return {
+    return newMask({
       allowed: Int32Array.from(allowed),
       costs: Int32Array.from(costs),
-      maxCost,
       accepts: machine.accepts(state),
-      next: new Map(),
       ancestorOf: Int32Array.from(ancestorOf),
       ancestors,
       successorAncestors: Uint8Array.from(ancestors, (_, index) => (successors.has(index) ? 1 : 0)),
@@ -625,6 +614,43 @@ export class TokenAutomaton {
         const cost = machine.cost([ancestor]);
         return Number.isFinite(cost) ? cost : 0x3fffffff;
       }),
-    };
+    });
   }
+}
+
+/**
+ * A mask with every field present from the start, in one order: the fields filled on demand
+ * would otherwise change its hidden class, and the processor's per-step reads of masks of
+ * several shapes went polymorphic.
+ */
+function newMask(
+  fields: Pick<
+    TokenMask,
+    | 'allowed'
+    | 'costs'
+    | 'accepts'
+    | 'ancestorOf'
+    | 'ancestors'
+    | 'successorAncestors'
+    | 'ancestorCosts'
+  >,
+): TokenMask {
+  let maxCost = 0;
+  for (const cost of fields.costs) if (cost > maxCost) maxCost = cost;
+  return {
+    allowed: fields.allowed,
+    costs: fields.costs,
+    maxCost,
+    accepts: fields.accepts,
+    next: new Map(),
+    greedyAfter: undefined,
+    tooFewAfter: undefined,
+    ancestorOf: fields.ancestorOf,
+    ancestors: fields.ancestors,
+    successorAncestors: fields.successorAncestors,
+    successorRoom: undefined,
+    successorFits: undefined,
+    ancestorCosts: fields.ancestorCosts,
+    ancestorClosing: undefined,
+  };
 }
