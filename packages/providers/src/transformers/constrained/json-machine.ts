@@ -662,7 +662,7 @@ export class JsonMachine {
     );
     if (!next || next === 'close') return none;
     const { esc, pending, range, guard } = next;
-    return [push(nextKey(frame, open, esc, pending, range ?? 0, guard), parent)];
+    return [push(nextKey(frame, open, esc, pending, range, guard), parent)];
   }
 
   #stepArray(frame: ArrayFrame, parent: Stack | undefined, byte: number): Stack[] {
@@ -873,7 +873,7 @@ function frameKey(frame: Frame): string {
         node.maxLength === Number.POSITIVE_INFINITY
           ? Math.min(frame.length, node.minLength)
           : frame.length;
-      return `S${node.id},${length},${frame.esc},${frame.pending}${frame.range ?? 0},${frame.guard}`;
+      return `S${node.id},${length},${frame.esc},${frame.pending}${frame.range},${frame.guard}`;
     }
     case 'number': {
       const { node } = frame;
@@ -910,7 +910,7 @@ function stepStringBytes(frame: StringFrame, byte: number): StringFrame | 'close
   }
   if (frame.esc > 0) return isHex(byte) ? { ...frame, esc: frame.esc - 1 } : undefined;
   if (frame.pending > 0) {
-    const [low, high] = continuationRanges[frame.range ?? 0]!;
+    const [low, high] = continuationRanges[frame.range]!;
     return byte >= low && byte <= high
       ? { ...frame, pending: frame.pending - 1, range: 0 }
       : undefined;
