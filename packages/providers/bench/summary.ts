@@ -299,18 +299,33 @@ async function localRow(): Promise<void> {
         throw new Error(`stream() generated ${outputTokens} tokens, not ${newTokens}`);
       return (newTokens * 1000) / elapsed;
     };
-    // One generation takes ~0.1 s here, so a round runs each side several times (tokens/s of the
-    // whole batch): a single sample per side let one GC pause swing a round by 40%.
-    const generationsPerRound = Number(process.env['TINYLLM_BENCH_LOCAL_REPEAT'] ?? 5);
-    const batch = (once: () => Promise<number>) => async (): Promise<number> => {
-      let seconds = 0;
-      for (let index = 0; index < generationsPerRound; index++)
-        seconds += newTokens / (await once());
-      return (generationsPerRound * newTokens) / seconds;
+    // One generation takes ~0.05 s here, so a round runs each side several times and compares
+    // tokens/s of the whole batch: a single sample per side let one GC pause swing a round by
+    // 40%. The two sides take turns generation by generation (stream, generate, generate,
+    // stream, ...) rather than batch by batch: back-to-back batches of 5 left the machine's drift
+    // over a quarter second (clock, other processes) inside each round's ratio, ±4% per round.
+    const generationsPerRound = Number(process.env['TINYLLM_BENCH_LOCAL_REPEAT'] ?? 10);
+    const interleavedRound = async (): Promise<[number, number]> => {
+      let streamSeconds = 0;
+      let directSeconds = 0;
+      for (let index = 0; index < generationsPerRound; index++) {
+        if (index % 2 === 0) {
+          streamSeconds += newTokens / (await streamed());
+          directSeconds += newTokens / (await direct());
+        } else {
+          directSeconds += newTokens / (await direct());
+          streamSeconds += newTokens / (await streamed());
+        }
+      }
+      const tokens = generationsPerRound * newTokens;
+      return [tokens / streamSeconds, tokens / directSeconds];
     };
-    await direct();
-    await streamed();
-    const results = await pairedRounds(batch(streamed), batch(direct));
+    // Warm-up: a round's worth. With one call each, the optimizing compiler still ran (on the
+    // second core, which inference also uses) during the first round: it was the lowest round
+    // in 9 of 10 runs.
+    await interleavedRound();
+    const results: Array<[number, number]> = [];
+    for (let round = 0; round < rounds; round++) results.push(await interleavedRound());
     const perRound = results.map(([a, b]) => a / b);
     const ratio = median(perRound);
     report({

@@ -6,6 +6,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TinyLLMError } from '@tinyllm/core';
 import type { LoadedModel, ModelLoadProgress, ModelLoader } from './model-manager';
+import type { TensorClass } from './prompt-encoder';
 
 /** Data types transformers.js can load (weights precision; picks the ONNX file variant). */
 export type TransformersDtype =
@@ -53,6 +54,8 @@ export interface TransformersLibrary {
     from_pretrained(id: string, options?: Record<string, unknown>): Promise<unknown>;
   };
   InterruptableStoppingCriteria: new () => { interrupt(): void; reset(): void };
+  /** Tensors for prompts encoded outside the tokenizer's call (prompt-encoder.ts). */
+  Tensor?: TensorClass;
   random?: { seed(value?: number): void };
 }
 
