@@ -1157,8 +1157,13 @@ class ConvGen:
     held-out set, DevGen for the dev set), part the follow-up frame list to use ("train", "dev" or "held"; held
     draws the held-out frames half of the time, like the single-turn held-out set)."""
 
-    def __init__(self, base, part, mix=None, extra=None, v10=False, v11=False, v12=False, v13=False, v14=False):
+    def __init__(self, base, part, mix=None, extra=None, v10=False, v11=False, v12=False, v13=False, v14=False,
+                 v15=False):
         self.g, self.r, self.part = base, base.r, part
+        # data v15 (training only): v14 plus out-of-scope requests after a calculation in 12% more of the turns
+        # that follow one (v14's extra fixed-operand follow-ups taught the stage-7e run-i model to answer "summarize
+        # the news" after a result with "<result> * 2")
+        self.v15 = v15 and part == "train"
         # data v14 (training only): v13 plus "double that" / "halve it" / "triple that" after a conversion (a
         # calculation on its result: chat-cli users asked it and got the conversion again) and a larger share of
         # those fixed-operand follow-ups after calculations (the stage-7e model doubled "12 * 7" as "84 * 7")
@@ -1346,6 +1351,8 @@ class ConvGen:
 
     def next_turn(self, prev):
         r = self.r
+        if self.v15 and prev["tool"] == "calculator" and r.random() < 0.12:
+            return dict(self.social(oos=True), kind="out-of-scope")
         if prev["tool"] is None:
             if r.random() < 0.75:
                 return dict(self.g.sample(self.tool_kind()), kind="tool-after-chat")
