@@ -5,7 +5,8 @@
  *
  * Rows:
  * - CPU per stream, 200 tokens paced 1 ms apart (as a server sends them), adapter ÷ the official
- *   client it wraps, for each remote adapter; events seen on each side. Same, burst (2,000
+ *   client it wraps, for each remote adapter; events seen on each side. Each round's figure per
+ *   side is the median CPU of its streams (the sides take turns stream by stream). Same, burst (2,000
  *   tokens at once), for reference. The server runs in a child process, so process.cpuUsage
  *   counts the client side only.
  * - Router over the bare adapter (openai-compatible), 50 concurrent streams, wall.
@@ -19,6 +20,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createRouter } from '@tinyllm/core';
 import {
@@ -64,28 +66,61 @@ function report(row: SummaryRow): void {
   );
 }
 
-/** CPU time and events of `count` streams of one contender. */
-async function cpuOfStreams(
-  contender: Contender,
-  count: number,
-  expectedCharacters: number,
-): Promise<{ cpuMs: number; events: number }> {
+const settleMs = Number(process.env['TINYLLM_BENCH_SETTLE_MS'] ?? 5);
+
+/** CPU time of a stream, and the events it delivered. */
+interface StreamCost {
+  cpuMs: number;
+  events: number;
+}
+
+/** CPU time and events of one stream of a contender. */
+async function cpuOfStream(contender: Contender, expectedCharacters: number): Promise<StreamCost> {
   let events = 0;
   let characters = 0;
   const before = process.cpuUsage();
-  for (let index = 0; index < count; index++) {
-    for await (const piece of contender.stream()) {
-      if (piece.length === 0) continue;
-      events++;
-      characters += piece.length;
-    }
+  for await (const piece of contender.stream()) {
+    if (piece.length === 0) continue;
+    events++;
+    characters += piece.length;
   }
+  // Work a stream leaves behind (the end of the HTTP response, socket bookkeeping, cleanup
+  // callbacks) runs after its last piece: waiting here charges it to this stream, not to the
+  // other side's next one. Idle time costs no CPU.
+  await sleep(settleMs);
   const used = process.cpuUsage(before);
-  if (characters !== expectedCharacters * count)
+  if (characters !== expectedCharacters)
     throw new Error(
-      `${contender.name} delivered ${characters / count} characters per stream, expected ${expectedCharacters}`,
+      `${contender.name} delivered ${characters} characters, expected ${expectedCharacters}`,
     );
-  return { cpuMs: (used.user + used.system) / 1000 / count, events: events / count };
+  return { cpuMs: (used.user + used.system) / 1000, events };
+}
+
+/**
+ * One round of `count` streams per side, taking turns stream by stream (a, b, b, a, …), and
+ * each side's median CPU per stream. Turns rather than one batch per side: a batch per side
+ * left the machine's drift between batches in the round's ratio. Medians rather than sums: a
+ * major GC or an optimizing compile lands on whichever stream happens to trigger it, costing 3-6×
+ * a stream's CPU (per-stream CPU of one side ranged 9-66 ms): with sums, per-round ratios
+ * ranged 0.54-1.65 and medians of 7 rounds moved by ±0.3 between runs.
+ */
+async function streamTurns(
+  a: Contender,
+  b: Contender,
+  count: number,
+  expectedCharacters: number,
+): Promise<[StreamCost, StreamCost]> {
+  const sides: [StreamCost[], StreamCost[]] = [[], []];
+  for (let index = 0; index < count; index++) {
+    const order = index % 2 === 0 ? [0, 1] : [1, 0];
+    for (const side of order)
+      sides[side]!.push(await cpuOfStream(side === 0 ? a : b, expectedCharacters));
+  }
+  const summary = (streams: StreamCost[]): StreamCost => ({
+    cpuMs: median(streams.map((stream) => stream.cpuMs)),
+    events: median(streams.map((stream) => stream.events)),
+  });
+  return [summary(sides[0]), summary(sides[1])];
 }
 
 /** Paired rounds: both sides each round, alternating who goes first. */
@@ -119,17 +154,28 @@ async function streamCpuRow(
     const expected = Array.from({ length: tokens }, (_, index) => ` t${index}`).join('').length;
     await server.script(scenario, 100_000);
     const { adapter, client } = contendersFor(adapterName, server.url);
-    // Enough streams per round that one GC pause or scheduler hiccup does not decide the round.
+    // Streams per side and round; the round compares the two sides' medians.
     const streamsPerRound = mode === 'paced' ? 12 : 6;
-    // Warm-up: JIT, lazy SDK import, first connections. A round's worth each: with 3, the
-    // optimizing compiler still ran (on its own threads, counted in the process's CPU) during the
-    // first rounds, which swung them by up to 2×.
-    await cpuOfStreams(adapter, streamsPerRound, expected);
-    await cpuOfStreams(client, streamsPerRound, expected);
-    const results = await pairedRounds(
-      () => cpuOfStreams(adapter, streamsPerRound, expected),
-      () => cpuOfStreams(client, streamsPerRound, expected),
-    );
+    // Warm-up: JIT, lazy SDK import, first connections. Two rounds' worth: after one, the first
+    // measured round of the Ollama row was still the highest in 4 runs of 4 (1.29-1.43 against
+    // a median of 1.08-1.12): the optimizing compiler, on its own threads, was still at work.
+    for (let round = 0; round < 2; round++)
+      await streamTurns(adapter, client, streamsPerRound, expected);
+    // The side that goes first alternates between rounds too.
+    const results: Array<[StreamCost, StreamCost]> = [];
+    for (let round = 0; round < rounds; round++) {
+      if (round % 2 === 0)
+        results.push(await streamTurns(adapter, client, streamsPerRound, expected));
+      else {
+        const [clientCost, adapterCost] = await streamTurns(
+          client,
+          adapter,
+          streamsPerRound,
+          expected,
+        );
+        results.push([adapterCost, clientCost]);
+      }
+    }
     const perRound = results.map(([a, b]) => a.cpuMs / b.cpuMs);
     const ratio = median(perRound);
     report({
