@@ -86,6 +86,39 @@ describe('promptEncoderFor (the shipped tokenizer)', () => {
     expect(promptEncoderFor(tokenizer, Tensor as unknown as TensorClass, slow)).toBeDefined();
   });
 
+  it('forgets the least recently used sections past its budget (~1M characters)', () => {
+    const calls: string[] = [];
+    const tokenizer = {
+      encode: (text: string) => {
+        calls.push(text);
+        return [text.length];
+      },
+      _tokenizer: { added_tokens: [{ content: '<s>', id: 1 }] },
+    };
+    const slow = (prompt: string): EncodedPrompt => {
+      const data = BigInt64Array.from(
+        prompt
+          .split('<s>')
+          .flatMap((part, index) => [
+            ...(index > 0 ? [1n] : []),
+            ...(part ? [BigInt(part.length)] : []),
+          ]),
+      );
+      return { input_ids: { data }, attention_mask: null, inputTokens: data.length };
+    };
+    const encode = promptEncoderFor(tokenizer, Tensor as unknown as TensorClass, slow)!;
+    const section = (index: number) => `${index}`.padEnd(20_000, '.');
+    encode(`${section(0)}<s>${section(1)}`);
+    // 60 more sections of 20,000 characters: 1.2M in all, past the budget.
+    for (let index = 2; index < 62; index++) {
+      encode(section(1)); // used again and again: stays
+      encode(section(index));
+    }
+    calls.length = 0;
+    encode(`${section(1)}<s>${section(0)}`);
+    expect(calls).toEqual([section(0)]);
+  });
+
   it('keeps the tokenizer’s own path when an added token strips its neighbours', () => {
     const tokenizer = {
       encode: () => [1],

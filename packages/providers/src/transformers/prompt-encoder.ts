@@ -42,8 +42,12 @@ interface AddedToken {
   id: number;
 }
 
-/** Sections remembered per tokenizer: enough for many conversations' messages and tool prompts. */
-const maxSections = 2_048;
+/**
+ * What is remembered per tokenizer, in characters of section text: the ids take about as much
+ * again (an id per ~4 characters, 8 bytes each). ~2 MB of text: many conversations' messages
+ * and tool prompts, and a bound an app with long unique messages never grows past.
+ */
+const memoCharacters = 1_000_000;
 /** Longer sections (a pasted document) are encoded but not kept. */
 const maxSectionLength = 32_768;
 /** Prompts compared with the tokenizer's own output before the fast path is trusted alone. */
@@ -53,6 +57,8 @@ interface SectionEncoder {
   splitter: RegExp;
   ids: Map<string, number>;
   memo: Map<string, number[]>;
+  /** Characters of the sections in `memo`. */
+  memoSize: number;
   /** Prompts that passed the self-check so far; -1 once one failed (then never again). */
   checked: number;
 }
@@ -119,6 +125,7 @@ function sectionEncoder(tokenizer: SectionTokenizer): SectionEncoder | undefined
     splitter: new RegExp(`(${alternatives.join('|')})`),
     ids: new Map(added.map((token) => [token.content, token.id])),
     memo: new Map(),
+    memoSize: 0,
     checked: 0,
   };
 }
@@ -154,8 +161,13 @@ function sectionIds(tokenizer: SectionTokenizer, encoder: SectionEncoder, text: 
   }
   const ids = tokenizer.encode(text, { add_special_tokens: false });
   if (text.length <= maxSectionLength) {
-    if (memo.size >= maxSections) memo.delete(memo.keys().next().value!);
+    while (encoder.memoSize + text.length > memoCharacters) {
+      const oldest = memo.keys().next().value!;
+      memo.delete(oldest);
+      encoder.memoSize -= oldest.length;
+    }
     memo.set(text, ids);
+    encoder.memoSize += text.length;
   }
   return ids;
 }
