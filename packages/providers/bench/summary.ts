@@ -6,8 +6,8 @@
  * Rows:
  * - CPU per stream, 200 tokens paced 1 ms apart (as a server sends them), adapter ÷ the official
  *   client it wraps, for each remote adapter; events seen on each side. Each round's figure per
- *   side is the median CPU of its streams (the sides take turns stream by stream). Same, burst (2,000
- *   tokens at once), for reference. The server runs in a child process, so process.cpuUsage
+ *   side is the median CPU of its streams (the sides take turns stream by stream). Same, burst
+ *   (2,000 tokens at once), for reference. The server runs in a child process, so process.cpuUsage
  *   counts the client side only.
  * - Router over the bare adapter (openai-compatible), 50 concurrent streams, wall.
  * - Cold import of `@tinyllm/core` vs `ollama` (fresh node processes, import time measured in
@@ -15,7 +15,8 @@
  * - Local `stream()` tokens/s ÷ raw `model.generate` on the same session (models/tiny-tool-qwen).
  *
  * Env: TINYLLM_BENCH_ROUNDS (default 7), TINYLLM_BENCH_ONLY (comma list of row keys: paced,
- * burst, router, import, local).
+ * burst, router, import, local), TINYLLM_BENCH_SETTLE_MS (idle wait counted into each remote
+ * stream, default 5), TINYLLM_BENCH_LOCAL_REPEAT (generations per side and round, default 10).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
