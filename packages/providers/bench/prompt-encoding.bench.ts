@@ -14,6 +14,7 @@ import {
   type EncodedPrompt,
   type TensorClass,
   promptEncoderFor,
+  tokenizerEncoder,
 } from '../src/transformers/prompt-encoder';
 import { fixtureTools } from '../src/transformers/test-fixture';
 
@@ -53,10 +54,7 @@ export default async function promptEncodingBench(): Promise<{ ratio: number }> 
         [...history, { role: 'user', content: `what's the weather in city number ${turn++}?` }],
         { tools, add_generation_prompt: true, tokenize: false },
       ) as string;
-    const slow = (prompt: string): EncodedPrompt => {
-      const encoded = tokenizer(prompt, { add_special_tokens: false });
-      return { ...encoded, inputTokens: encoded.input_ids.dims.at(-1) ?? 0 };
-    };
+    const slow = tokenizerEncoder(tokenizer);
     const fast = promptEncoderFor(tokenizer, Tensor as unknown as TensorClass, slow);
     if (!fast) throw new Error('The section encoder does not apply to this tokenizer.');
     const perPrompt = (encode: (prompt: string) => EncodedPrompt, count: number): number => {

@@ -2,7 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AutoTokenizer, Tensor } from '@huggingface/transformers';
 import { toTemplateTools } from './chat-template';
-import { type EncodedPrompt, type TensorClass, promptEncoderFor } from './prompt-encoder';
+import {
+  type EncodedPrompt,
+  type TensorClass,
+  type TokenizerCall,
+  promptEncoderFor,
+  tokenizerEncoder,
+} from './prompt-encoder';
 import { fixtureDir, fixtureTools } from './test-fixture';
 
 const tokenizerOf = async () =>
@@ -10,15 +16,7 @@ const tokenizerOf = async () =>
 
 type Tokenizer = Awaited<ReturnType<typeof tokenizerOf>>;
 
-const slowOf =
-  (tokenizer: Tokenizer) =>
-  (prompt: string): EncodedPrompt => {
-    const encoded = tokenizer(prompt, { add_special_tokens: false }) as {
-      input_ids: Tensor;
-      attention_mask: Tensor;
-    };
-    return { ...encoded, inputTokens: encoded.input_ids.dims.at(-1) ?? 0 };
-  };
+const slowOf = (tokenizer: Tokenizer) => tokenizerEncoder(tokenizer as unknown as TokenizerCall);
 
 const idsOf = (encoded: EncodedPrompt): bigint[] => [
   ...((encoded.input_ids as Tensor).data as BigInt64Array),

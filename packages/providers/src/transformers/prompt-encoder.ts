@@ -37,6 +37,23 @@ export interface EncodedPrompt {
   inputTokens: number;
 }
 
+/** A tokenizer's own call, as the provider makes it. */
+export type TokenizerCall = (
+  text: string,
+  options: { add_special_tokens: boolean },
+) => { input_ids: { dims: number[] }; attention_mask: unknown };
+
+/**
+ * The tokenizer's own path: the prompt through its call. The template already wrote every
+ * special token, so the tokenizer must not add more.
+ */
+export function tokenizerEncoder(tokenizer: TokenizerCall): (prompt: string) => EncodedPrompt {
+  return (prompt) => {
+    const encoded = tokenizer(prompt, { add_special_tokens: false });
+    return { ...encoded, inputTokens: encoded.input_ids.dims.at(-1) ?? 0 };
+  };
+}
+
 interface AddedToken {
   content: string;
   id: number;

@@ -29,7 +29,7 @@ import {
   createModelManager,
 } from './model-manager';
 import { type ContextOverflow, fitToContext } from './context-overflow';
-import { type EncodedPrompt, promptEncoderFor } from './prompt-encoder';
+import { promptEncoderFor, tokenizerEncoder } from './prompt-encoder';
 import {
   IncrementalDecoder,
   StopSequenceFilter,
@@ -248,11 +248,7 @@ async function* generateStream(init: GenerateStreamInit): AsyncGenerator<Provide
         : undefined);
     // transformers.js stops at 20 new tokens unless told otherwise.
     let maxNewTokens = request.maxOutputTokens ?? options.defaultMaxOutputTokens ?? 256;
-    // The template already wrote every special token, so the tokenizer must not add more.
-    const slowEncode = (prompt: string): EncodedPrompt => {
-      const encoded = tokenizer(prompt, { add_special_tokens: false });
-      return { ...encoded, inputTokens: encoded.input_ids.dims.at(-1) ?? 0 };
-    };
+    const slowEncode = tokenizerEncoder(tokenizer);
     const encodePrompt = promptEncoderFor(tokenizer, library.Tensor, slowEncode) ?? slowEncode;
     const { prompt, inputs, inputTokens } = fitToContext({
       messages: request.messages,
