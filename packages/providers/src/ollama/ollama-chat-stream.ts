@@ -14,10 +14,9 @@ import {
   createToolCallId,
   normalizeToolCallPayload,
 } from '@tinyllm/core';
-import { coalesceDeltas } from '../shared/batching';
+import { type BodyFormat, readBodyEvents } from '../shared/body-events';
 import {
   type ErrorContext,
-  errorFromTransport,
   isContextOverflowMessage,
   streamEndedEarlyError,
 } from '../shared/http-errors';
@@ -92,12 +91,13 @@ const newline = '\n';
  * Reads an NDJSON chat body. Lines that arrived in one network read become one batch of events
  * (consecutive text merged). A line that is not a chat chunk fails with GENERATION_FAILED after
  * the events before it; a body that ends before `done: true` fails with PROVIDER_UNAVAILABLE.
- * The reader is cancelled (closing the connection) whenever iteration stops early.
+ * The reader is cancelled (closing the connection) whenever iteration stops early. The read loop
+ * is the shared `readBodyEvents`; this file only decodes lines.
  */
-export async function* readOllamaChatStream(
+export function readOllamaChatStream(
   source: ReadableStream<Uint8Array> | (() => Promise<ReadableStream<Uint8Array>>),
   options: OllamaChatStreamOptions,
-): AsyncGenerator<ProviderStreamEvent> {
+): AsyncIterableIterator<ProviderStreamEvent> {
   const context: ErrorContext = {
     provider: options.provider,
     ...(options.modelId ? { modelId: options.modelId } : {}),
@@ -208,12 +208,11 @@ export async function* readOllamaChatStream(
     });
   };
 
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   const decoder = new TextDecoder();
   let buffer = '';
-  let events: ProviderStreamEvent[] = [];
-  // Handles the complete lines of `buffer`; a failure is raised after the events before it.
-  const handleLines = (final: boolean): unknown => {
+  // Handles the complete lines of `buffer` (all of it when `final`); a failure is returned, to
+  // be raised after the events before it.
+  const handleLines = (events: ProviderStreamEvent[], final: boolean): unknown => {
     let start = 0;
     try {
       for (
@@ -234,40 +233,26 @@ export async function* readOllamaChatStream(
     }
     return undefined;
   };
-  try {
-    reader = (typeof source === 'function' ? await source() : source).getReader();
-    while (!finished) {
-      let step: ReadableStreamReadResult<Uint8Array>;
-      try {
-        step = await reader.read();
-      } catch (error) {
-        throw errorFromTransport(options.timeouts?.wrap(error) ?? error, context);
-      }
-      options.timeouts?.touch();
-      let failure: unknown;
-      if (step.done) {
+  const format: BodyFormat = {
+    get complete() {
+      return finished;
+    },
+    decode(bytes, events) {
+      if (bytes === undefined) {
         buffer += decoder.decode();
-        failure = handleLines(true);
-      } else {
-        buffer += decoder.decode(step.value, { stream: true });
-        failure = handleLines(false);
+        return handleLines(events, true);
       }
-      if (events.length > 0) {
-        const batch = events.length === 1 ? events : coalesceDeltas(events);
-        events = [];
-        // A loop rather than `yield*`, which would wrap the array in an async iterator: more
-        // promises per event on the hot path.
-        for (const event of batch) yield event;
-      }
-      if (failure !== undefined) throw failure;
-      if (step.done) break;
-    }
-    if (!finished) throw streamEndedEarlyError(context);
-  } catch (error) {
-    throw options.mapError ? options.mapError(error) : error;
-  } finally {
-    // Stopping early (abort, consumer break, failure) must close the HTTP request.
-    if (!finished) reader?.cancel().catch(() => {});
-    options.onEnd?.(finished);
-  }
+      buffer += decoder.decode(bytes, { stream: true });
+      return handleLines(events, false);
+    },
+    close() {
+      if (!finished) throw streamEndedEarlyError(context);
+    },
+  };
+  return readBodyEvents(source, format, {
+    ...context,
+    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+    ...(options.mapError ? { mapError: options.mapError } : {}),
+    ...(options.onEnd ? { onEnd: options.onEnd } : {}),
+  });
 }

@@ -81,7 +81,10 @@ export class RequestTimeouts {
   requestSent(): void {
     if (this.sentAt !== undefined || this.controller.signal.aborted) return;
     this.sentAt = now();
-    this.rearmIfSooner();
+    // The idle clock starts at the first byte, so it cannot run out before `sentAt + idleMs`:
+    // waking up then at the latest (the check re-arms for the real deadline) spares a second
+    // timer when the response arrives, on every request.
+    this.rearmIfSooner(this.idleMs > 0 ? this.sentAt + this.idleMs : undefined);
   }
 
   /** The response headers arrived: from now on the idle timeout applies. */
@@ -120,10 +123,14 @@ export class RequestTimeouts {
     return deadlines.length === 0 ? undefined : Math.min(...deadlines);
   }
 
-  /** Once per phase change (never per read): move the timer up if a deadline came closer. */
-  private rearmIfSooner(): void {
+  /**
+   * Once per phase change (never per read): move the timer up if a deadline came closer
+   * (`wakeUp`: an earlier check, no deadline itself).
+   */
+  private rearmIfSooner(wakeUp?: number): void {
     if (this.controller.signal.aborted) return;
-    const deadline = this.nextDeadline();
+    const next = this.nextDeadline();
+    const deadline = wakeUp === undefined || (next !== undefined && next < wakeUp) ? next : wakeUp;
     if (deadline === undefined || deadline >= this.armedFor) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
