@@ -16,7 +16,8 @@
  *
  * Env: TINYLLM_BENCH_ROUNDS (default 7), TINYLLM_BENCH_ONLY (comma list of row keys: paced,
  * burst, router, import, local), TINYLLM_BENCH_SETTLE_MS (idle wait counted into each remote
- * stream, default 5), TINYLLM_BENCH_LOCAL_REPEAT (generations per side and round, default 10).
+ * stream, default 5), TINYLLM_BENCH_LOCAL_REPEAT (generations per side and round, default 10),
+ * TINYLLM_BENCH_AA=1 (the router row measures the bare adapter against itself: the method's noise).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -205,7 +206,10 @@ async function routerRow(): Promise<void> {
     await server.script(tokenScenario(tokens, 0), 100_000);
     const { model } = contendersFor('openai-compatible', server.url);
     const bare = modelContender('bare adapter', model);
-    const routed = modelContender('router', createRouter({ models: { m: model } }).model('m'));
+    // TINYLLM_BENCH_AA=1: the bare adapter against itself, to see the method's own spread.
+    const routed = process.env['TINYLLM_BENCH_AA']
+      ? modelContender('bare adapter again', model)
+      : modelContender('router', createRouter({ models: { m: model } }).model('m'));
     const expected = Array.from({ length: tokens }, (_, index) => ` t${index}`).join('').length;
     const wall = async (contender: Contender): Promise<number> => {
       const started = performance.now();
@@ -219,12 +223,24 @@ async function routerRow(): Promise<void> {
       );
       return performance.now() - started;
     };
-    await wall(bare);
-    await wall(routed);
-    const results = await pairedRounds(
-      () => wall(routed),
-      () => wall(bare),
-    );
+    // Each round: walls taking turns (r, b, b, r, …), each side's median. One wall per side
+    // and round left a round's ratio to a single GC or scheduling hiccup: per-round ratios
+    // ranged 0.68-1.54 and medians of 7 rounds 1.02-1.16 between runs, with no router change.
+    const wallsPerRound = 8;
+    const round = async (routedFirst: boolean): Promise<[number, number]> => {
+      const sides: [number[], number[]] = [[], []];
+      for (let index = 0; index < wallsPerRound * 2; index++) {
+        const first = index % 4 === 0 || index % 4 === 3;
+        const side = first === routedFirst ? 0 : 1;
+        sides[side].push(await wall(side === 0 ? routed : bare));
+      }
+      return [median(sides[0]), median(sides[1])];
+    };
+    // Warm-up: JIT and the connection pool (50 sockets).
+    for (let index = 0; index < 2; index++) await round(index % 2 === 0);
+    // The side that goes first alternates between rounds too.
+    const results: Array<[number, number]> = [];
+    for (let index = 0; index < rounds; index++) results.push(await round(index % 2 === 0));
     const perRound = results.map(([a, b]) => a / b);
     const ratio = median(perRound);
     report({
