@@ -36,6 +36,12 @@ export interface OllamaClientOptions {
   onRequest?: () => void;
   /** Sees every successful response (the chat stream reads its body itself). */
   onResponse?: (response: Response) => void;
+  /**
+   * Aborts the `signal` given to `create` (it belongs to this request alone). The client's own
+   * signal is then linked into it with one listener, instead of `AbortSignal.any`, which cost
+   * ~18 µs per request plus weak references for the GC to trace (bench/).
+   */
+  abort?: (reason: unknown) => void;
 }
 
 /** Creates configured clients. */
@@ -86,7 +92,7 @@ export function createOllamaClientFactory(settings: RemoteProviderSettings): Oll
         host,
         headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...settings.headers },
         // The client takes no signal for non-streaming calls: the injected fetch adds ours.
-        fetch: fetchWithSignal(checked, signal),
+        fetch: fetchWithSignal(checked, signal, options.abort),
       });
     },
   };

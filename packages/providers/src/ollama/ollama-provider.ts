@@ -149,6 +149,7 @@ export function createOllama(settings: OllamaSettings = {}): OllamaProvider {
           modelId,
           ...(apiKey ? { apiKey } : {}),
           onRequest: () => timeouts.requestSent(),
+          abort: (reason) => timeouts.abort(reason),
           onResponse: (value) => {
             response = value;
           },

@@ -95,6 +95,11 @@ export class RequestTimeouts {
     this.rearmIfSooner();
   }
 
+  /** Stops the request now (its signal aborts with `reason`). */
+  abort(reason: unknown): void {
+    this.controller.abort(reason);
+  }
+
   /** A read returned data. One timestamp, no timer work. */
   touch(): void {
     this.lastActivity = now();

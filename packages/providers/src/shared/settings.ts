@@ -33,14 +33,24 @@ export function withoutTrailingSlash(url: string): string {
 /**
  * Wraps `fetch` so every request also stops when `signal` fires, whatever signal the caller of
  * fetch (an SDK) passed. This is how we abort SDK calls that take no signal.
+ *
+ * With `abort` (which aborts `signal`, a signal of one request), the SDK's signal is linked into
+ * `signal` by one listener and the request carries `signal`; otherwise the two are combined with
+ * `AbortSignal.any` (safe for a long-lived `signal`, but ~18 µs per request on node 20).
  */
 export function fetchWithSignal(
   fetchImplementation: typeof globalThis.fetch,
   signal: AbortSignal,
+  abort?: (reason: unknown) => void,
 ): typeof globalThis.fetch {
   return (input, init) => {
     const own = init?.signal;
-    const combined = own ? AbortSignal.any([own, signal]) : signal;
-    return fetchImplementation(input, { ...init, signal: combined });
+    if (!own) return fetchImplementation(input, { ...init, signal });
+    if (abort) {
+      if (own.aborted) abort(own.reason);
+      else own.addEventListener('abort', () => abort(own.reason), { once: true });
+      return fetchImplementation(input, { ...init, signal });
+    }
+    return fetchImplementation(input, { ...init, signal: AbortSignal.any([own, signal]) });
   };
 }
