@@ -34,15 +34,20 @@ export function modelContender(name: string, model: ChatModel): Contender {
   };
 }
 
-/** The adapter (as a model, to wrap in a router too) and the client it wraps, on `url`. */
+/**
+ * The adapter (as a model, to wrap in a router too) and the client it wraps, on `url`; both
+ * send through `fetch` when given (the in-process replay).
+ */
 export function contendersFor(
   adapter: RemoteAdapterName,
   url: string,
+  fetch?: typeof globalThis.fetch,
 ): { model: ChatModel; adapter: Contender; client: Contender } {
+  const viaFetch = fetch ? { fetch } : {};
   switch (adapter) {
     case 'ollama': {
-      const model = createOllama({ baseURL: url })('qwen3:0.6b');
-      const client = new Ollama({ host: url });
+      const model = createOllama({ baseURL: url, ...viaFetch })('qwen3:0.6b');
+      const client = new Ollama({ host: url, ...viaFetch });
       return {
         model,
         adapter: modelContender('tinyllm ollama', model),
@@ -60,11 +65,12 @@ export function contendersFor(
       };
     }
     case 'openai-compatible': {
-      const model = createOpenAICompatible({ baseURL: `${url}/v1` })('bench-model');
+      const model = createOpenAICompatible({ baseURL: `${url}/v1`, ...viaFetch })('bench-model');
       const client = new OpenAI({
         baseURL: `${url}/v1`,
         apiKey: 'bench-key-000000',
         maxRetries: 0,
+        ...viaFetch,
       });
       return {
         model,
@@ -85,8 +91,8 @@ export function contendersFor(
     }
     case 'huggingface': {
       const token = 'hf_benchtoken000000';
-      const model = createHuggingFace({ apiKey: token, endpointUrl: url })('tgi');
-      const client = new InferenceClient(token, { endpointUrl: url });
+      const model = createHuggingFace({ apiKey: token, endpointUrl: url, ...viaFetch })('tgi');
+      const client = new InferenceClient(token, { endpointUrl: url, ...viaFetch });
       return {
         model,
         adapter: modelContender('tinyllm huggingface', model),

@@ -9,13 +9,15 @@
  *   side is the median CPU of its streams (the sides take turns stream by stream). Same, burst
  *   (2,000 tokens at once), for reference. The server runs in a child process, so process.cpuUsage
  *   counts the client side only.
+ * - Reference: the paced stream replayed in-process, no sockets (bench/replay-fetch.ts): the
+ *   adapter's own CPU against the client's, steadier than the paced rows.
  * - Router over the bare adapter (openai-compatible), 50 concurrent streams, wall.
  * - Cold import of `@tinyllm/core` vs `ollama` (fresh node processes, import time measured in
  *   the child; core's built dist is what is measured).
  * - Local `stream()` tokens/s ÷ raw `model.generate` on the same session (models/tiny-tool-qwen).
  *
  * Env: TINYLLM_BENCH_ROUNDS (default 7), TINYLLM_BENCH_ONLY (comma list of row keys: paced,
- * burst, router, import, local), TINYLLM_BENCH_SETTLE_MS (idle wait counted into each remote
+ * burst, replay, router, import, local), TINYLLM_BENCH_SETTLE_MS (idle wait counted into each remote
  * stream, default 5), TINYLLM_BENCH_LOCAL_REPEAT (generations per side and round, default 10),
  * TINYLLM_BENCH_AA=1 (the router row measures the bare adapter against itself: the method's noise).
  */
@@ -33,6 +35,7 @@ import {
   tokenScenario,
 } from './contenders';
 import type { Contender } from './measure';
+import { type RecordedResponse, recordResponse, replayFetch } from './replay-fetch';
 import { startServerProcess } from './server-client';
 
 const rounds = Math.max(5, Number(process.env['TINYLLM_BENCH_ROUNDS'] ?? 7));
@@ -145,6 +148,70 @@ async function pairedRounds<T>(
   return results;
 }
 
+/** Warm-up, then `rounds` rounds of {@link streamTurns}: [adapter, client] cost per round. */
+async function streamRounds(
+  adapter: Contender,
+  client: Contender,
+  streamsPerRound: number,
+  expected: number,
+): Promise<Array<[StreamCost, StreamCost]>> {
+  // Warm-up: JIT, lazy SDK import, first connections. Two rounds' worth: after one, the first
+  // measured round of the Ollama row was still the highest in 4 runs of 4 (1.29-1.43 against
+  // a median of 1.08-1.12): the optimizing compiler, on its own threads, was still at work.
+  for (let round = 0; round < 2; round++)
+    await streamTurns(adapter, client, streamsPerRound, expected);
+  // The side that goes first alternates between rounds too.
+  const results: Array<[StreamCost, StreamCost]> = [];
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0)
+      results.push(await streamTurns(adapter, client, streamsPerRound, expected));
+    else {
+      const [clientCost, adapterCost] = await streamTurns(
+        client,
+        adapter,
+        streamsPerRound,
+        expected,
+      );
+      results.push([adapterCost, clientCost]);
+    }
+  }
+  return results;
+}
+
+/**
+ * Reference: the paced row's stream replayed in-process (bench/replay-fetch.ts), no sockets.
+ * The adapter's own CPU against the client's, without the network's share and its noise.
+ */
+async function replayRow(adapterName: RemoteAdapterName): Promise<void> {
+  const server = await startServerProcess(serverKindOf[adapterName]);
+  const tokens = 200;
+  let recorded: RecordedResponse;
+  try {
+    await server.script(tokenScenario(tokens, 0), 1);
+    recorded = await recordResponse(adapterName === 'ollama' ? '\n' : '\n\n', async (fetch) => {
+      for await (const _ of contendersFor(adapterName, server.url, fetch).client.stream()) {
+        // recorded by the fetch
+      }
+    });
+  } finally {
+    await server.close();
+  }
+  const expected = Array.from({ length: tokens }, (_, index) => ` t${index}`).join('').length;
+  const { adapter, client } = contendersFor(adapterName, server.url, replayFetch(recorded));
+  const results = await streamRounds(adapter, client, 24, expected);
+  const perRound = results.map(([a, b]) => a.cpuMs / b.cpuMs);
+  report({
+    measure: `CPU per stream, ${tokens} tokens replayed in-process (reference, no sockets)`,
+    subject: `${adapterName} ÷ ${client.name}`,
+    tinyllm: `${median(results.map(([a]) => a.cpuMs)).toFixed(2)} ms`,
+    baseline: `${median(results.map(([, b]) => b.cpuMs)).toFixed(2)} ms`,
+    ratio: median(perRound),
+    perRound,
+    target: '-',
+    met: undefined,
+  });
+}
+
 async function streamCpuRow(
   adapterName: RemoteAdapterName,
   mode: 'paced' | 'burst',
@@ -157,27 +224,7 @@ async function streamCpuRow(
     await server.script(scenario, 100_000);
     const { adapter, client } = contendersFor(adapterName, server.url);
     // Streams per side and round; the round compares the two sides' medians.
-    const streamsPerRound = mode === 'paced' ? 12 : 6;
-    // Warm-up: JIT, lazy SDK import, first connections. Two rounds' worth: after one, the first
-    // measured round of the Ollama row was still the highest in 4 runs of 4 (1.29-1.43 against
-    // a median of 1.08-1.12): the optimizing compiler, on its own threads, was still at work.
-    for (let round = 0; round < 2; round++)
-      await streamTurns(adapter, client, streamsPerRound, expected);
-    // The side that goes first alternates between rounds too.
-    const results: Array<[StreamCost, StreamCost]> = [];
-    for (let round = 0; round < rounds; round++) {
-      if (round % 2 === 0)
-        results.push(await streamTurns(adapter, client, streamsPerRound, expected));
-      else {
-        const [clientCost, adapterCost] = await streamTurns(
-          client,
-          adapter,
-          streamsPerRound,
-          expected,
-        );
-        results.push([adapterCost, clientCost]);
-      }
-    }
+    const results = await streamRounds(adapter, client, mode === 'paced' ? 12 : 6, expected);
     const perRound = results.map(([a, b]) => a.cpuMs / b.cpuMs);
     const ratio = median(perRound);
     report({
@@ -428,6 +475,8 @@ export default async function summary(): Promise<SummaryRow[]> {
   if (wants('burst'))
     for (const adapter of adapters)
       await attempt(`burst ${adapter}`, () => streamCpuRow(adapter, 'burst'));
+  if (wants('replay'))
+    for (const adapter of adapters) await attempt(`replay ${adapter}`, () => replayRow(adapter));
   if (wants('router')) await attempt('router', routerRow);
   if (wants('import')) await attempt('import', importRow);
   if (wants('local')) await attempt('local', localRow);

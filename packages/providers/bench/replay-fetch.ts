@@ -1,0 +1,65 @@
+/**
+ * The in-process replay behind the bench's reference rows: one response recorded from the real
+ * test server, served again by a `fetch` with no socket, one wire frame per read and each read a
+ * macrotask after the last (as paced tokens arrive from the network). Both sides of a row run
+ * through it, so the rows measure the adapter's own work against the client's without the
+ * sockets and the server process, whose cost and scheduling swing the paced rows by ±10% on a
+ * 2-core machine.
+ */
+import { setImmediate as nextMacrotask } from 'node:timers/promises';
+
+/** A recorded response: status, headers and the body cut into wire frames. */
+export interface RecordedResponse {
+  status: number;
+  headers: [string, string][];
+  frames: Uint8Array[];
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Records the first response `send` gets through the returned fetch, cutting its body at
+ * `delimiter` (`\n\n` for SSE, `\n` for NDJSON); the frame keeps its delimiter.
+ */
+export async function recordResponse(
+  delimiter: string,
+  send: (fetch: typeof globalThis.fetch) => Promise<void>,
+): Promise<RecordedResponse> {
+  let recorded: RecordedResponse | undefined;
+  await send(async (input, init) => {
+    const response = await globalThis.fetch(input, init);
+    const text = await response.text();
+    const pieces = text.split(delimiter).filter((piece) => piece.length > 0);
+    const headers: [string, string][] = [];
+    response.headers.forEach((value, name) => {
+      if (name !== 'content-length') headers.push([name, value]);
+    });
+    recorded ??= {
+      status: response.status,
+      headers,
+      frames: pieces.map((piece) => encoder.encode(piece + delimiter)),
+    };
+    return new Response(text, { status: response.status, headers: response.headers });
+  });
+  if (!recorded) throw new Error('no response was recorded');
+  return recorded;
+}
+
+/** A fetch that answers every request with `recorded`, one frame per read. */
+export function replayFetch(recorded: RecordedResponse): typeof globalThis.fetch {
+  return async () => {
+    let index = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        await nextMacrotask();
+        try {
+          if (index < recorded.frames.length) controller.enqueue(recorded.frames[index++]!);
+          else controller.close();
+        } catch {
+          // The reader let go while this read waited (cancelled after its end marker).
+        }
+      },
+    });
+    return new Response(body, { status: recorded.status, headers: recorded.headers });
+  };
+}
