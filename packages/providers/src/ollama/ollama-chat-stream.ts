@@ -14,7 +14,7 @@ import {
   createToolCallId,
   normalizeToolCallPayload,
 } from '@tinyllm/core';
-import { type BodyFormat, readBodyEvents } from '../shared/body-events';
+import { type BodyEventsOptions, type BodyFormat, readBodyEvents } from '../shared/body-events';
 import {
   type ErrorContext,
   isContextOverflowMessage,
@@ -73,16 +73,10 @@ export function toServerTimings(chunk: OllamaChatChunk): OllamaServerTimings {
 }
 
 /** Options of {@link readOllamaChatStream}. */
-export interface OllamaChatStreamOptions extends ErrorContext {
+export interface OllamaChatStreamOptions extends BodyEventsOptions {
   /** Parse `<tool_call>`/`<think>` text in the content. */
   parseTextToolCalls: boolean;
   onServerTimings?: ((timings: OllamaServerTimings) => void) | undefined;
-  /** Told about every read, so the idle timeout sees the stream is alive. */
-  timeouts?: { touch(): void; wrap(error: unknown): unknown };
-  /** Maps every error thrown (opening included) before it reaches the caller. */
-  mapError?: (error: unknown) => unknown;
-  /** Called once when the stream ends, however it ends; `finished` when `done` arrived. */
-  onEnd?: (finished: boolean) => void;
 }
 
 const newline = '\n';
@@ -249,10 +243,5 @@ export function readOllamaChatStream(
       if (!finished) throw streamEndedEarlyError(context);
     },
   };
-  return readBodyEvents(source, format, {
-    ...context,
-    ...(options.timeouts ? { timeouts: options.timeouts } : {}),
-    ...(options.mapError ? { mapError: options.mapError } : {}),
-    ...(options.onEnd ? { onEnd: options.onEnd } : {}),
-  });
+  return readBodyEvents(source, format, options);
 }

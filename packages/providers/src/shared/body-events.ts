@@ -58,7 +58,7 @@ export function readBodyEvents(
 }
 
 class BodyEventReader implements AsyncIterableIterator<ProviderStreamEvent> {
-  #source: ReadableStream<Uint8Array> | (() => Promise<ReadableStream<Uint8Array>>);
+  readonly #source: ReadableStream<Uint8Array> | (() => Promise<ReadableStream<Uint8Array>>);
   readonly #format: BodyFormat;
   readonly #options: BodyEventsOptions;
   #reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
@@ -69,8 +69,6 @@ class BodyEventReader implements AsyncIterableIterator<ProviderStreamEvent> {
   #failure: unknown;
   /** No more reads: the body ended, the format completed, it failed, or the consumer left. */
   #drained = false;
-  /** The body was read to its end (nothing to cancel). */
-  #bodyEnded = false;
   #cleanedUp = false;
 
   constructor(
@@ -131,7 +129,6 @@ class BodyEventReader implements AsyncIterableIterator<ProviderStreamEvent> {
         this.#failure = failure;
         return this.#handOut(events);
       }
-      if (step.done) this.#bodyEnded = true;
       if (step.done || format.complete) {
         // The closing events follow, or the failure (a body cut short) after this read's events.
         this.#drained = true;
@@ -190,9 +187,9 @@ class BodyEventReader implements AsyncIterableIterator<ProviderStreamEvent> {
     if (this.#cleanedUp) return;
     this.#cleanedUp = true;
     // Closing the reader closes the connection when the consumer stops early or aborts, or when
-    // a server keeps the body open after its end marker. (A body whose end arrived with the
-    // marker is complete already: cancelling it keeps the connection for the next request.)
-    if (!this.#bodyEnded) this.#reader?.cancel(stopReading).catch(() => {});
+    // a server keeps the body open after its end marker. On a body read to its end it does
+    // nothing, so the connection stays for the next request.
+    this.#reader?.cancel(stopReading).catch(() => {});
     this.#options.onEnd?.(this.#format.complete);
   }
 }
