@@ -19,7 +19,8 @@
  * Env: TINYLLM_BENCH_ROUNDS (default 7), TINYLLM_BENCH_ONLY (comma list of row keys: paced,
  * burst, replay, router, import, local), TINYLLM_BENCH_SETTLE_MS (idle wait counted into each remote
  * stream, default 5), TINYLLM_BENCH_LOCAL_REPEAT (generations per side and round, default 10),
- * TINYLLM_BENCH_AA=1 (the router row measures the bare adapter against itself: the method's noise).
+ * TINYLLM_BENCH_PACED_STREAMS (paced streams per side and round, default 24), TINYLLM_BENCH_AA=1
+ * (the paced and router rows measure the adapter against itself: the method's own spread).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -72,6 +73,7 @@ function report(row: SummaryRow): void {
 }
 
 const settleMs = Number(process.env['TINYLLM_BENCH_SETTLE_MS'] ?? 5);
+const pacedStreams = Number(process.env['TINYLLM_BENCH_PACED_STREAMS'] ?? 24);
 
 /** CPU time of a stream, and the events it delivered. */
 interface StreamCost {
@@ -222,9 +224,21 @@ async function streamCpuRow(
     const scenario = tokenScenario(tokens, mode === 'paced' ? 1 : 0);
     const expected = Array.from({ length: tokens }, (_, index) => ` t${index}`).join('').length;
     await server.script(scenario, 100_000);
-    const { adapter, client } = contendersFor(adapterName, server.url);
-    // Streams per side and round; the round compares the two sides' medians.
-    const results = await streamRounds(adapter, client, mode === 'paced' ? 12 : 6, expected);
+    const contenders = contendersFor(adapterName, server.url);
+    const { adapter } = contenders;
+    // TINYLLM_BENCH_AA=1: the adapter against itself (a second model), the method's own spread.
+    const client = process.env['TINYLLM_BENCH_AA']
+      ? { ...contendersFor(adapterName, server.url).adapter, name: 'the adapter again' }
+      : contenders.client;
+    // Streams per side and round; the round compares the two sides' medians. One paced stream's
+    // CPU ranges 10-26 ms on this 2-core VM for the same work, and in an A/A run (the adapter
+    // against itself) rounds of 12 streams per side ranged 0.90-1.30: 24 halve the variance.
+    const results = await streamRounds(
+      adapter,
+      client,
+      mode === 'paced' ? pacedStreams : 6,
+      expected,
+    );
     const perRound = results.map(([a, b]) => a.cpuMs / b.cpuMs);
     const ratio = median(perRound);
     report({
