@@ -143,6 +143,31 @@ describe('defineChatModel', () => {
     expect(TinyLLMError.hasCode(error, 'ABORTED')).toBe(true);
   });
 
+  it("gives the provider `abort` for the stream's own signal, and its own error wins", async () => {
+    const timeout = new TinyLLMError({ code: 'TIMEOUT', message: 'no answer', retryable: true });
+    let seen: AbortSignal | undefined;
+    const model = defineChatModel({
+      provider: 'test',
+      modelId: 'timing-out',
+      capabilities: { streaming: true, tools: false },
+      // biome-ignore lint/correctness/useYield: fails before yielding
+      async *doStream(_request, { signal, abort }) {
+        seen = signal;
+        // What an adapter's timeout does: stop its request through the stream's signal.
+        abort(timeout);
+        throw signal.reason;
+      },
+    });
+    const caller = new AbortController();
+    const error = await model
+      .chat(request, { signal: caller.signal })
+      .catch((caught: unknown) => caught);
+    expect(error).toBe(timeout);
+    expect(seen?.aborted).toBe(true);
+    // The caller's own signal is untouched.
+    expect(caller.signal.aborted).toBe(false);
+  });
+
   it('wraps provider failures as GENERATION_FAILED and keeps typed errors', async () => {
     const failing = (thrown: unknown) =>
       defineChatModel({

@@ -30,11 +30,13 @@ export interface ChatModelSpec {
   capabilities: ModelCapabilities;
   /**
    * Streams the provider's events. `signal` fires when the caller aborts or stops iterating:
-   * the adapter must then close its HTTP request or stop generation.
+   * the adapter must then close its HTTP request or stop generation. `signal` belongs to this
+   * one stream, and `abort(reason)` aborts it: an adapter that must stop its own request (a
+   * timeout) can use `signal` as the request's signal instead of linking one of its own to it.
    */
   doStream(
     request: ChatRequest,
-    options: { signal: AbortSignal },
+    options: { signal: AbortSignal; abort(reason?: unknown): void },
   ): AsyncIterable<ProviderStreamEvent>;
   /** Counter used to estimate usage when the provider reports none. */
   tokenCounter?: TokenCounter;
@@ -74,7 +76,7 @@ export function defineChatModel(spec: ChatModelSpec): ChatModel {
       request: validated,
       signal: options.signal,
       tokenCounter: spec.tokenCounter,
-      source: (signal) => spec.doStream(validated, { signal }),
+      source: (signal, abort) => spec.doStream(validated, { signal, abort }),
     });
   };
   return {
@@ -92,7 +94,11 @@ interface ChatStreamInit {
   request: ChatRequest;
   signal: AbortSignal | undefined;
   tokenCounter: TokenCounter | undefined;
-  source: (signal: AbortSignal) => AsyncIterable<ProviderStreamEvent>;
+  /** The provider's events; `signal` is this stream's own, and `abort` aborts it. */
+  source: (
+    signal: AbortSignal,
+    abort: (reason?: unknown) => void,
+  ) => AsyncIterable<ProviderStreamEvent>;
 }
 
 const now = (): number => performance.now();
@@ -267,7 +273,9 @@ export function createChatStream(init: ChatStreamInit): ChatStream {
             callerSignal?.addEventListener('abort', onAbort, { once: true });
             try {
               if (callerSignal?.aborted) throw abortedError(callerSignal, context);
-              iterator = init.source(controller.signal)[Symbol.asyncIterator]();
+              iterator = init
+                .source(controller.signal, (reason) => controller.abort(reason))
+                [Symbol.asyncIterator]();
             } catch (error) {
               return Promise.resolve().then(() => fail(error));
             }

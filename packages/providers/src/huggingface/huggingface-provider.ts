@@ -148,10 +148,10 @@ export function createHuggingFace(settings: HuggingFaceSettings = {}): HuggingFa
     // and core's stream.
     function doStream(
       request: ChatRequest,
-      { signal }: { signal: AbortSignal },
+      { signal, abort }: { signal: AbortSignal; abort(reason?: unknown): void },
     ): AsyncIterable<ProviderStreamEvent> {
       const token = resolveApiKey(settings.apiKey ?? settings.token, 'HF_TOKEN');
-      const timeouts = new RequestTimeouts(settings, signal, context);
+      const timeouts = new RequestTimeouts(settings, signal, context, abort);
       const args: Record<string, unknown> = {
         model: modelId,
         // The client refuses a provider next to an endpoint URL.

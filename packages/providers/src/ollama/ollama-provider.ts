@@ -138,10 +138,10 @@ export function createOllama(settings: OllamaSettings = {}): OllamaProvider {
     // A plain function returning the reading generator: one async layer per event, not two.
     function doStream(
       request: ChatRequest,
-      { signal }: { signal: AbortSignal },
+      { signal, abort }: { signal: AbortSignal; abort(reason?: unknown): void },
     ): AsyncIterable<ProviderStreamEvent> {
       const apiKey = clients.apiKey();
-      const timeouts = new RequestTimeouts(settings, signal, context);
+      const timeouts = new RequestTimeouts(settings, signal, context, abort);
       let clientStream: { abort(): void } | undefined;
       const open = async (): Promise<ReadableStream<Uint8Array>> => {
         let response: Response | undefined;

@@ -84,7 +84,7 @@ export function createOpenAICompatible(
     // A plain function returning the reading generator: one async layer per event, not two.
     function doStream(
       request: ChatRequest,
-      { signal }: { signal: AbortSignal },
+      { signal, abort }: { signal: AbortSignal; abort(reason?: unknown): void },
     ): AsyncIterable<ProviderStreamEvent> {
       const apiKey = resolveApiKey(settings.apiKey, 'OPENAI_API_KEY');
       const extra = request.providerOptions?.[providerId] ?? request.providerOptions?.[provider];
@@ -97,7 +97,7 @@ export function createOpenAICompatible(
       };
       if (settings.includeUsage !== false) body['stream_options'] = { include_usage: true };
       const fetchImplementation = settings.fetch ?? globalThis.fetch;
-      const timeouts = new RequestTimeouts(settings, signal, context);
+      const timeouts = new RequestTimeouts(settings, signal, context, abort);
       const open = async (): Promise<ReadableStream<Uint8Array>> => {
         let response: Response;
         try {

@@ -80,4 +80,28 @@ describe('RequestTimeouts', () => {
     expect(followed.error).toBeUndefined();
     followed.dispose();
   });
+
+  it('with `abort`, stops the request through the caller signal itself (no signal of its own)', async () => {
+    const stream = new AbortController();
+    const abort = vi.fn((reason: unknown) => stream.abort(reason));
+    const timeouts = new RequestTimeouts({ firstByteTimeoutMs: 20 }, stream.signal, context, abort);
+    expect(timeouts.signal).toBe(stream.signal);
+    timeouts.requestSent();
+    await sleep(60);
+    expect(abort).toHaveBeenCalledTimes(1);
+    expect(stream.signal.aborted).toBe(true);
+    expect(TinyLLMError.hasCode(stream.signal.reason, 'TIMEOUT')).toBe(true);
+    expect(timeouts.wrap(new Error('aborted'))).toBe(timeouts.error);
+    timeouts.dispose();
+
+    // A caller abort is the signal aborting: no timeout error is made up.
+    const other = new AbortController();
+    const followed = new RequestTimeouts({}, other.signal, context, (reason) =>
+      other.abort(reason),
+    );
+    other.abort(new Error('stop'));
+    expect(followed.signal.aborted).toBe(true);
+    expect(followed.error).toBeUndefined();
+    followed.dispose();
+  });
 });
