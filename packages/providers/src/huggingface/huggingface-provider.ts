@@ -151,7 +151,7 @@ export function createHuggingFace(settings: HuggingFaceSettings = {}): HuggingFa
       { signal, abort }: { signal: AbortSignal; abort(reason?: unknown): void },
     ): AsyncIterable<ProviderStreamEvent> {
       const token = resolveApiKey(settings.apiKey ?? settings.token, 'HF_TOKEN');
-      const timeouts = new RequestTimeouts(settings, signal, context, abort);
+      const timeouts = new RequestTimeouts(settings, signal, abort, context);
       const args: Record<string, unknown> = {
         model: modelId,
         // The client refuses a provider next to an endpoint URL.

@@ -141,7 +141,7 @@ export function createOllama(settings: OllamaSettings = {}): OllamaProvider {
       { signal, abort }: { signal: AbortSignal; abort(reason?: unknown): void },
     ): AsyncIterable<ProviderStreamEvent> {
       const apiKey = clients.apiKey();
-      const timeouts = new RequestTimeouts(settings, signal, context, abort);
+      const timeouts = new RequestTimeouts(settings, signal, abort, context);
       let clientStream: { abort(): void } | undefined;
       const open = async (): Promise<ReadableStream<Uint8Array>> => {
         let response: Response | undefined;

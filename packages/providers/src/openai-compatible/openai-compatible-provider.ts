@@ -97,7 +97,7 @@ export function createOpenAICompatible(
       };
       if (settings.includeUsage !== false) body['stream_options'] = { include_usage: true };
       const fetchImplementation = settings.fetch ?? globalThis.fetch;
-      const timeouts = new RequestTimeouts(settings, signal, context, abort);
+      const timeouts = new RequestTimeouts(settings, signal, abort, context);
       const open = async (): Promise<ReadableStream<Uint8Array>> => {
         let response: Response;
         try {

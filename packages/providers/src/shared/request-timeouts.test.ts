@@ -4,6 +4,11 @@ import { RequestTimeouts } from './request-timeouts';
 
 const context = { provider: 'test', modelId: 'm' };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** A stream's own signal and its abort, as core hands them to `doStream`. */
+const stream = (): [AbortSignal, (reason: unknown) => void] => {
+  const controller = new AbortController();
+  return [controller.signal, (reason) => controller.abort(reason)];
+};
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -11,11 +16,7 @@ afterEach(() => {
 
 describe('RequestTimeouts', () => {
   it('fires TIMEOUT naming firstByteTimeoutMs when no answer comes, aborting the signal', async () => {
-    const timeouts = new RequestTimeouts(
-      { firstByteTimeoutMs: 20 },
-      new AbortController().signal,
-      context,
-    );
+    const timeouts = new RequestTimeouts({ firstByteTimeoutMs: 20 }, ...stream(), context);
     timeouts.requestSent();
     await sleep(60);
     expect(timeouts.signal.aborted).toBe(true);
@@ -27,11 +28,7 @@ describe('RequestTimeouts', () => {
   });
 
   it('does not start the first-byte clock before the request goes out', async () => {
-    const timeouts = new RequestTimeouts(
-      { firstByteTimeoutMs: 10 },
-      new AbortController().signal,
-      context,
-    );
+    const timeouts = new RequestTimeouts({ firstByteTimeoutMs: 10 }, ...stream(), context);
     await sleep(40);
     expect(timeouts.signal.aborted).toBe(false);
     timeouts.dispose();
@@ -39,11 +36,7 @@ describe('RequestTimeouts', () => {
 
   it('keeps a live stream alive with one timer, not one per read, and fires on silence', async () => {
     const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
-    const timeouts = new RequestTimeouts(
-      { streamIdleTimeoutMs: 30 },
-      new AbortController().signal,
-      context,
-    );
+    const timeouts = new RequestTimeouts({ streamIdleTimeoutMs: 30 }, ...stream(), context);
     timeouts.requestSent();
     timeouts.responded();
     const armedBefore = setTimeoutSpy.mock.calls.length;
@@ -62,7 +55,7 @@ describe('RequestTimeouts', () => {
   });
 
   it('ends a whole request at timeoutMs even while it streams, and follows the caller signal', async () => {
-    const timeouts = new RequestTimeouts({ timeoutMs: 40 }, new AbortController().signal, context);
+    const timeouts = new RequestTimeouts({ timeoutMs: 40 }, ...stream(), context);
     timeouts.requestSent();
     timeouts.responded();
     const started = performance.now();
@@ -74,34 +67,34 @@ describe('RequestTimeouts', () => {
     timeouts.dispose();
 
     const caller = new AbortController();
-    const followed = new RequestTimeouts({}, caller.signal, context);
+    const followed = new RequestTimeouts(
+      {},
+      caller.signal,
+      (reason) => caller.abort(reason),
+      context,
+    );
     caller.abort(new Error('stop'));
     expect(followed.signal.aborted).toBe(true);
     expect(followed.error).toBeUndefined();
     followed.dispose();
   });
 
-  it('with `abort`, stops the request through the caller signal itself (no signal of its own)', async () => {
-    const stream = new AbortController();
-    const abort = vi.fn((reason: unknown) => stream.abort(reason));
-    const timeouts = new RequestTimeouts({ firstByteTimeoutMs: 20 }, stream.signal, context, abort);
-    expect(timeouts.signal).toBe(stream.signal);
+  it("stops the request through the stream's own signal, by `abort` (no signal of its own)", async () => {
+    const streamController = new AbortController();
+    const abort = vi.fn((reason: unknown) => streamController.abort(reason));
+    const timeouts = new RequestTimeouts(
+      { firstByteTimeoutMs: 20 },
+      streamController.signal,
+      abort,
+      context,
+    );
+    expect(timeouts.signal).toBe(streamController.signal);
     timeouts.requestSent();
     await sleep(60);
     expect(abort).toHaveBeenCalledTimes(1);
-    expect(stream.signal.aborted).toBe(true);
-    expect(TinyLLMError.hasCode(stream.signal.reason, 'TIMEOUT')).toBe(true);
+    expect(streamController.signal.aborted).toBe(true);
+    expect(TinyLLMError.hasCode(streamController.signal.reason, 'TIMEOUT')).toBe(true);
     expect(timeouts.wrap(new Error('aborted'))).toBe(timeouts.error);
     timeouts.dispose();
-
-    // A caller abort is the signal aborting: no timeout error is made up.
-    const other = new AbortController();
-    const followed = new RequestTimeouts({}, other.signal, context, (reason) =>
-      other.abort(reason),
-    );
-    other.abort(new Error('stop'));
-    expect(followed.signal.aborted).toBe(true);
-    expect(followed.error).toBeUndefined();
-    followed.dispose();
   });
 });
