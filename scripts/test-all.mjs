@@ -96,13 +96,30 @@ for (const name of chosen) {
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+// Each failed test by file and name, with its error's first line: CI keeps only the end of a
+// long log, so the closing lines have to say which test failed, not only how many.
+const failedTests = [];
 for (const dir of workspaceDirs) {
   if (!chosen.includes('test') || !existsSync(reportPath(dir))) continue;
   const report = JSON.parse(readFileSync(reportPath(dir), 'utf8'));
   passed += report.numPassedTests ?? 0;
   failed += report.numFailedTests ?? 0;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  for (const file of report.testResults ?? []) {
+    const failures = (file.assertionResults ?? []).filter((test) => test.status === 'failed');
+    // A file that fails before its tests run (an import error) has no failed assertion.
+    if (failures.length === 0 && file.status === 'failed')
+      failures.push({ fullName: '(file)', failureMessages: [file.message] });
+    for (const test of failures) {
+      const error = String(test.failureMessages?.[0] ?? '')
+        .split('\n')[0]
+        .slice(0, 300);
+      failedTests.push(`${relative(root, file.name)} > ${test.fullName}: ${error}`);
+    }
+  }
 }
+if (failedTests.length > 0)
+  console.log(`\nfailed tests:\n${failedTests.map((t) => `  ${t}`).join('\n')}`);
 // A failed non-test step counts as a failure in the closing line, so it cannot read green.
 failed += failedSteps.filter((step) => step !== 'test').length;
 const docsCommands = existsSync(docsCommandsSummary)
@@ -113,7 +130,15 @@ if (failedSteps.length > 0) console.log(`\nfailed steps: ${failedSteps.join(', '
 if (process.env.TINYLLM_TEST_SUMMARY) {
   writeFileSync(
     process.env.TINYLLM_TEST_SUMMARY,
-    JSON.stringify({ node: process.version, passed, failed, skipped, failedSteps, docsCommands }),
+    JSON.stringify({
+      node: process.version,
+      passed,
+      failed,
+      skipped,
+      failedSteps,
+      failedTests,
+      docsCommands,
+    }),
   );
 }
 const docsLine =

@@ -34,24 +34,39 @@ describe('RequestTimeouts', () => {
     timeouts.dispose();
   });
 
-  it('keeps a live stream alive with one timer, not one per read, and fires on silence', async () => {
-    const setTimeoutSpy = vi.spyOn(globalThis, 'setTimeout');
-    const timeouts = new RequestTimeouts({ streamIdleTimeoutMs: 30 }, ...stream(), context);
-    timeouts.requestSent();
-    timeouts.responded();
-    const armedBefore = setTimeoutSpy.mock.calls.length;
-    // 200 reads over ~100 ms: the stream is never idle for 30 ms.
-    for (let read = 0; read < 200; read++) {
-      timeouts.touch();
-      if (read % 20 === 0) await sleep(10);
+  it('keeps a live stream alive with one timer, not one per read, and fires on silence', () => {
+    // Fake clock: with real timers a loaded machine (CI runs test files side by side on 2
+    // cores) could stretch a 10 ms sleep past the 30 ms idle limit and fail the test.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    // Counts the timers armed, around the fake (a vi.spyOn over the fake outlived useRealTimers
+    // and left later tests on a clock that never ran).
+    const fakeSetTimeout = globalThis.setTimeout;
+    let armed = 0;
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      armed++;
+      return fakeSetTimeout(...args);
+    }) as typeof setTimeout;
+    try {
+      const timeouts = new RequestTimeouts({ streamIdleTimeoutMs: 30 }, ...stream(), context);
+      timeouts.requestSent();
+      timeouts.responded();
+      const armedBefore = armed;
+      // 200 reads over 100 ms: the stream is never idle for 30 ms.
+      for (let read = 0; read < 200; read++) {
+        timeouts.touch();
+        vi.advanceTimersByTime(0.5);
+      }
+      expect(timeouts.signal.aborted).toBe(false);
+      // Re-armed a handful of times as the timer found the stream alive, never per read.
+      const armedDuring = armed - armedBefore;
+      expect(armedDuring).toBeLessThan(20);
+      vi.advanceTimersByTime(80);
+      expect(timeouts.error?.message).toContain('streamIdleTimeoutMs');
+      timeouts.dispose();
+    } finally {
+      globalThis.setTimeout = fakeSetTimeout;
+      vi.useRealTimers();
     }
-    expect(timeouts.signal.aborted).toBe(false);
-    // Re-armed a handful of times as the timer found the stream alive, never per read.
-    const armedDuring = setTimeoutSpy.mock.calls.length - armedBefore;
-    expect(armedDuring).toBeLessThan(20);
-    await sleep(80);
-    expect(timeouts.error?.message).toContain('streamIdleTimeoutMs');
-    timeouts.dispose();
   });
 
   it('ends a whole request at timeoutMs even while it streams, and follows the caller signal', async () => {
