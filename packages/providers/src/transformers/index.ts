@@ -32,4 +32,5 @@ export type {
   TransformersDtype,
   TransformersLibrary,
   TransformersRuntime,
+  TransformersSessionOptions,
 } from './load-model';

@@ -23,6 +23,25 @@ export type TransformersDtype =
 /** Devices transformers.js can run on. In Node, `cpu` (default) or `cuda`/`dml` where built. */
 export type TransformersDevice = 'auto' | 'cpu' | 'gpu' | 'cuda' | 'dml' | 'webgpu' | 'wasm';
 
+/**
+ * ONNX Runtime session options of a model (transformers.js `session_options`, ONNX Runtime's
+ * `InferenceSession.SessionOptions`).
+ */
+export interface TransformersSessionOptions {
+  /**
+   * Threads one forward pass may use. Default: ONNX Runtime's choice, one per physical core,
+   * whose idle threads spin between tokens. A small model gains nothing from a second thread:
+   * through `chat()` on a 2-core machine, tiny-tool-qwen's 128 tokens took 85.0 ms and 166 ms of
+   * CPU with the default and 84.4 ms and 101 ms of CPU with `1` (`bench/onnx-threads.bench.ts`),
+   * so `1` leaves a core to the rest of the app. Larger models do gain from more threads.
+   */
+  intraOpNumThreads?: number;
+  /** Threads that run independent parts of the graph side by side. Default: ONNX Runtime's. */
+  interOpNumThreads?: number;
+  /** Any other ONNX Runtime session option, passed on as is. */
+  [option: string]: unknown;
+}
+
 // Structural views of the few transformers.js objects the adapter touches. They keep the SDK's
 // types out of our public declarations, so apps that never install it still typecheck.
 
@@ -270,6 +289,7 @@ export interface TransformersLoaderOptions {
   cacheDir: string | undefined;
   dtype: TransformersDtype | undefined;
   device: TransformersDevice | undefined;
+  sessionOptions?: TransformersSessionOptions | undefined;
   importLibrary: (() => Promise<unknown>) | undefined;
 }
 
@@ -314,6 +334,9 @@ export function createTransformersLoader(
             ...common,
             ...(dtype === undefined ? {} : { dtype }),
             ...(options.device === undefined ? {} : { device: options.device }),
+            ...(options.sessionOptions === undefined
+              ? {}
+              : { session_options: options.sessionOptions }),
           }),
         ]);
         const runtime: TransformersRuntime = {
@@ -351,4 +374,27 @@ export function createTransformersLoader(
       }
     },
   };
+}
+
+/**
+ * Checks the thread counts of `options` (the rest is ONNX Runtime's to check at load):
+ * `INVALID_CONFIG` naming the field, before anything loads.
+ */
+export function checkSessionOptions(
+  options: TransformersSessionOptions | undefined,
+  modelId: string,
+): void {
+  if (options === undefined) return;
+  for (const name of ['intraOpNumThreads', 'interOpNumThreads'] as const) {
+    const value = options[name];
+    if (value === undefined || (Number.isInteger(value) && value >= 0)) continue;
+    throw new TinyLLMError({
+      code: 'INVALID_CONFIG',
+      message: `sessionOptions.${name} must be a whole number of threads (0: ONNX Runtime's default), got ${String(value)}.`,
+      retryable: false,
+      provider: 'transformers',
+      modelId,
+      path: `sessionOptions.${name}`,
+    });
+  }
 }

@@ -281,6 +281,60 @@ describe('transformers adapter on the fixture model', () => {
     expect(error.message).toContain('npm install @huggingface/transformers');
     await missing.dispose();
   });
+
+  it('hands sessionOptions to ONNX Runtime (model over provider), as another model in memory', async () => {
+    // The real library, with its model loader observed: what reaches transformers.js.
+    const sessionOptionsSeen: unknown[] = [];
+    const observed = createTransformers({
+      modelsDir,
+      sessionOptions: { intraOpNumThreads: 2, interOpNumThreads: 1 },
+      importLibrary: async () => {
+        const library = (await import('@huggingface/transformers')) as Record<string, unknown>;
+        const causalLM = library['AutoModelForCausalLM'] as {
+          from_pretrained(id: string, options: Record<string, unknown>): Promise<unknown>;
+        };
+        return {
+          ...library,
+          AutoModelForCausalLM: {
+            from_pretrained: (id: string, options: Record<string, unknown>) => {
+              sessionOptionsSeen.push(options['session_options']);
+              return causalLM.from_pretrained(id, options);
+            },
+          },
+        };
+      },
+    });
+    try {
+      const oneThread = observed(fixtureModelId, { sessionOptions: { intraOpNumThreads: 1 } });
+      const response = await oneThread.chat(ask('what is 12 times 7?'));
+      expect(response.toolCalls[0]?.name).toBe('calculator');
+      expect(sessionOptionsSeen).toEqual([{ intraOpNumThreads: 1, interOpNumThreads: 1 }]);
+      // The provider's options alone make another entry in the manager: a second load.
+      await observed(fixtureModelId).chat(ask('hello!'));
+      expect(sessionOptionsSeen).toEqual([
+        { intraOpNumThreads: 1, interOpNumThreads: 1 },
+        { intraOpNumThreads: 2, interOpNumThreads: 1 },
+      ]);
+      expect(observed.manager.models().length).toBe(2);
+    } finally {
+      await observed.dispose();
+    }
+  });
+
+  it('rejects a thread count that is not a whole number with INVALID_CONFIG naming the field', () => {
+    let thrown: unknown;
+    try {
+      shared(fixtureModelId, { sessionOptions: { intraOpNumThreads: 1.5 } });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(TinyLLMError.isInstance(thrown)).toBe(true);
+    expect(thrown).toMatchObject({
+      code: 'INVALID_CONFIG',
+      path: 'sessionOptions.intraOpNumThreads',
+    });
+    expect((thrown as Error).message).toContain('sessionOptions.intraOpNumThreads');
+  });
 });
 
 describe('transformers adapter with its model manager', () => {

@@ -19,6 +19,8 @@ import {
   type TransformersDevice,
   type TransformersDtype,
   type TransformersRuntime,
+  type TransformersSessionOptions,
+  checkSessionOptions,
   createTransformersLoader,
   resolveModelLocation,
 } from './load-model';
@@ -57,6 +59,11 @@ export interface TransformersSettings {
   /** Default device of this provider's models. Default: transformers.js's choice (`cpu` in Node). */
   device?: TransformersDevice;
   /**
+   * Default ONNX Runtime session options of this provider's models, e.g.
+   * `{ intraOpNumThreads: 1 }` (see {@link TransformersSessionOptions}).
+   */
+  sessionOptions?: TransformersSessionOptions;
+  /**
    * The model manager to share (so limits cover all models of the app), or options for a
    * manager owned by this provider. Default: a manager with default options.
    */
@@ -72,6 +79,8 @@ export interface TransformersSettings {
 export interface TransformersModelOptions {
   dtype?: TransformersDtype;
   device?: TransformersDevice;
+  /** ONNX Runtime session options, merged over the provider's `sessionOptions`. */
+  sessionOptions?: TransformersSessionOptions;
   /** Output tokens when a request sets no `maxOutputTokens`. Default 256. */
   defaultMaxOutputTokens?: number;
   /** Context window for `capabilities.contextLength` (otherwise read from the model on load). */
@@ -163,6 +172,11 @@ export function createTransformers(settings: TransformersSettings = {}): Transfo
   ): TransformersChatModel => {
     const dtype = options.dtype ?? settings.dtype;
     const device = options.device ?? settings.device;
+    const sessionOptions =
+      settings.sessionOptions === undefined && options.sessionOptions === undefined
+        ? undefined
+        : { ...settings.sessionOptions, ...options.sessionOptions };
+    checkSessionOptions(sessionOptions, modelId);
     const loader = createTransformersLoader({
       modelId,
       modelsDir,
@@ -170,13 +184,16 @@ export function createTransformers(settings: TransformersSettings = {}): Transfo
       cacheDir: settings.cacheDir,
       dtype,
       device,
+      sessionOptions,
       importLibrary: settings.importLibrary,
     });
-    // The same folder under other dtype/device settings is another model in memory.
+    // The same folder under other dtype/device/session settings is another model in memory.
     const managerKey =
-      dtype === undefined && device === undefined
+      dtype === undefined && device === undefined && sessionOptions === undefined
         ? modelId
-        : `${modelId}?dtype=${dtype ?? 'default'}&device=${device ?? 'default'}`;
+        : `${modelId}?dtype=${dtype ?? 'default'}&device=${device ?? 'default'}${
+            sessionOptions === undefined ? '' : `&session=${JSON.stringify(sessionOptions)}`
+          }`;
     const contextLength = options.contextLength ?? readContextLength(modelId, modelsDir);
     const model = defineChatModel({
       provider,
