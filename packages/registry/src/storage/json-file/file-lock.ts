@@ -56,6 +56,11 @@ function breakable(lockPath: string, staleMs: number): boolean {
 
 type Callback = (error: NodeJS.ErrnoException | null) => void;
 
+/** Whether two stats are of the same directory entry (a lock renamed in anew differs). */
+function sameEntry(a: fs.Stats, b: fs.Stats): boolean {
+  return a.ino === b.ino && a.ctimeMs === b.ctimeMs && a.birthtimeMs === b.birthtimeMs;
+}
+
 // Host and pid in staging names, so a dead holder's leftovers can be told apart and removed.
 const stagingTag = `${hostname().replace(/[^A-Za-z0-9.-]/g, '_')}-${process.pid}`;
 
@@ -142,12 +147,32 @@ function createLockFs(lockPath: string, staleMs: number) {
     rmdir(path: string, callback: Callback) {
       if (path !== lockPath) return fs.rmdir(path, callback);
       try {
+        const judged = fs.statSync(path);
         const owner = readOwner(lockPath);
         if (owner === undefined) {
           // No readable owner, and proper-lockfile found the lock stale (past the grace or
-          // `staleMs` old). A power cut may leave the owner file empty; remove it so the
-          // non-recursive rmdir below can succeed.
-          fs.rmSync(join(lockPath, 'owner'), { force: true });
+          // `staleMs` old). Most often the directory is empty: its holder, or another writer
+          // breaking it, removed the owner a moment ago, and that writer may be renaming its
+          // own lock into place right now. So never remove an owner file blindly (that once
+          // deleted a new holder's owner, and two writers held the lock: a lost write in the
+          // SIGKILL test): remove the directory alone, which fails while it holds a file.
+          try {
+            fs.rmdirSync(path);
+            return errorCallback(callback, null);
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY') throw error;
+          }
+          // It holds an owner file after all. A new holder's is readable (it is written before
+          // the rename): leave that lock alone. An unreadable one in the directory we judged
+          // is what a power cut leaves (an empty owner): remove it. Nothing can be renamed onto
+          // the directory while that file is in it.
+          if (readOwner(lockPath) !== undefined || !sameEntry(fs.statSync(path), judged)) {
+            return errorCallback(
+              callback,
+              Object.assign(new Error('Lock re-taken by a live process'), { code: 'ELOCKED' }),
+            );
+          }
+          fs.unlinkSync(join(lockPath, 'owner'));
         } else if (owner.pid !== process.pid && !breakable(lockPath, staleMs)) {
           // Re-taken by a live process since proper-lockfile judged it stale.
           return errorCallback(
