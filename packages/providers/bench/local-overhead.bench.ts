@@ -21,22 +21,8 @@
  *
  * Run: `pnpm --filter @tinyllm/providers bench local-overhead`.
  */
-import { fileURLToPath } from 'node:url';
 import { createTransformers } from '../src/transformers/index';
-
-const modelsDir =
-  process.env['TINYLLM_BENCH_MODELS_DIR'] ??
-  fileURLToPath(new URL('../../../models', import.meta.url));
-const modelId = process.env['TINYLLM_BENCH_MODEL'] ?? 'tiny-tool-qwen';
-const newTokens = Number(process.env['TINYLLM_BENCH_TOKENS'] ?? 128);
-const rounds = Math.max(5, Number(process.env['TINYLLM_BENCH_ROUNDS'] ?? 7));
-const perRound = 10;
-
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
+import { median, modelId, modelsDir, newTokens, perRound, rounds } from './local-settings';
 
 type Generate = (options: Record<string, unknown>) => Promise<unknown>;
 interface Streamer {
