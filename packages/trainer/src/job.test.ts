@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, getTemplate, type TrainingConfig } from '@tinyllm/config-builder';
 import { createMemoryStorage, createRegistry } from '@tinyllm/registry';
@@ -8,8 +7,9 @@ import type { BackendRunInput, TrainingBackend } from './backend';
 import { TrainerError } from './errors';
 import { createTrainingJob, type TrainingJobEvent } from './job';
 import { modelsTrainedWith } from './register';
+import { tempDir } from '../test/temp-dir';
 
-const root = mkdtempSync(join(tmpdir(), 'tinyllm-job-'));
+const root = tempDir('tinyllm-job-');
 const sft = join(root, 'sft.jsonl');
 writeFileSync(
   sft,

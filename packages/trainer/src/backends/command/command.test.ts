@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getTemplate } from '@tinyllm/config-builder';
@@ -8,10 +7,11 @@ import type { BackendEvent } from '../../backend';
 import { TrainerError } from '../../errors';
 import { describeBackendConformance } from '../conformance';
 import { createCommandBackend } from './index';
+import { tempDir } from '../../../test/temp-dir';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fakeTrainer = join(here, '../../../test/fixtures/fake-hf-trainer.mjs');
-const dataset = join(mkdtempSync(join(tmpdir(), 'tinyllm-command-data-')), 'train.jsonl');
+const dataset = join(tempDir('tinyllm-command-data-'), 'train.jsonl');
 writeFileSync(
   dataset,
   `${JSON.stringify({
@@ -39,7 +39,7 @@ for (const format of ['axolotl', 'llama-factory', 'trl'] as const) {
 
 describe('command backend', () => {
   const run = async (args: string[], extra: { steps?: number } = {}) => {
-    const root = mkdtempSync(join(tmpdir(), 'tinyllm-command-'));
+    const root = tempDir('tinyllm-command-');
     const events: BackendEvent[] = [];
     const backend = createCommandBackend({
       export: 'axolotl',
@@ -105,7 +105,7 @@ describe('command backend', () => {
 
   it('a missing program is INVALID_OPTIONS naming it', async () => {
     const backend = createCommandBackend({ command: ['definitely-not-a-trainer-xyz', '{file}'] });
-    const root = mkdtempSync(join(tmpdir(), 'tinyllm-command-'));
+    const root = tempDir('tinyllm-command-');
     const error = await backend
       .run(
         { config, datasetPath: dataset, outputDir: join(root, 'm'), workDir: root, resume: false },
@@ -118,7 +118,7 @@ describe('command backend', () => {
   });
 
   it('resumes the exported file from the newest checkpoint folder', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'tinyllm-command-'));
+    const root = tempDir('tinyllm-command-');
     const output = join(root, 'model');
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(output, 'checkpoint-2'), { recursive: true });

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getTemplate, type TrainingConfig } from '@tinyllm/config-builder';
 import { describe, expect, it } from 'vitest';
@@ -9,10 +8,11 @@ import type { BackendRunInput } from '../../backend';
 import { TrainerError } from '../../errors';
 import { describeBackendConformance } from '../conformance';
 import { createLocalBackend, findTrainingDir } from './index';
+import { tempDir } from '../../../test/temp-dir';
 
 const repo = resolve(import.meta.dirname, '../../../../..');
 const tinyModel = join(repo, 'models/tiny-tool-qwen');
-const root = mkdtempSync(join(tmpdir(), 'tinyllm-local-'));
+const root = tempDir('tinyllm-local-');
 
 const config: TrainingConfig = {
   model: { name: tinyModel },
