@@ -8,15 +8,14 @@ shipped behaviour with more capacity instead of starting over.
 - ``--layers N``: new layers are appended after the old ones with zero output projections (o_proj, down_proj), so
   each is the identity on the residual stream until training moves them.
 
-The output is a state dict for ``train_tiny_tool_model.py --init-ckpt`` with the matching ``--intermediate`` /
-``--layers``; ``--check`` compares the logits of both models on random tokens.
+The output is a state dict for ``train_tiny_tool_model.py --init-ckpt`` (or ``--export-only --ckpt``) with the
+matching ``--intermediate`` / ``--layers``.
 """
 import argparse
 import re
 
 import torch
 
-from qwen2_model import Qwen2ForCausalLM
 
 
 def main():
@@ -62,9 +61,7 @@ def main():
         out[f"model.layers.{l}.mlp.down_proj.weight"].zero_()
 
     torch.save(out, a.out)
-    cfg = dict(vocab_size=sd["model.embed_tokens.weight"].shape[0], hidden_size=sd["model.embed_tokens.weight"].shape[1])
     print(f"{a.ckpt}: {old_layers} layers, intermediate {old_i} -> {new_layers} layers, intermediate {new_i}: {a.out}")
-    return cfg
 
 
 if __name__ == "__main__":
