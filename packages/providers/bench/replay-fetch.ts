@@ -49,15 +49,20 @@ export async function recordResponse(
 export function replayFetch(recorded: RecordedResponse): typeof globalThis.fetch {
   return async () => {
     let index = 0;
+    // Set when the reader lets go while a read waits (cancelled after its end marker). Checked
+    // rather than caught: close() on a cancelled stream throws a Node error with its stack, which
+    // was charged to whichever side cancels (the adapters do, at `[DONE]`; the clients read on to
+    // the body's end): 1.4% of the Hugging Face adapter's CPU in a profile of 3,000 replays.
+    let cancelled = false;
     const body = new ReadableStream<Uint8Array>({
       async pull(controller) {
         await nextMacrotask();
-        try {
-          if (index < recorded.frames.length) controller.enqueue(recorded.frames[index++]!);
-          else controller.close();
-        } catch {
-          // The reader let go while this read waited (cancelled after its end marker).
-        }
+        if (cancelled) return;
+        if (index < recorded.frames.length) controller.enqueue(recorded.frames[index++]!);
+        else controller.close();
+      },
+      cancel() {
+        cancelled = true;
       },
     });
     return new Response(body, { status: recorded.status, headers: recorded.headers });

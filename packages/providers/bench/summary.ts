@@ -20,7 +20,9 @@
  * burst, replay, router, import, local), TINYLLM_BENCH_SETTLE_MS (idle wait counted into each remote
  * stream, default 5), TINYLLM_BENCH_LOCAL_REPEAT (generations per side and round, default 10),
  * TINYLLM_BENCH_PACED_STREAMS (paced streams per side and round, default 24), TINYLLM_BENCH_AA=1
- * (the paced and router rows measure the adapter against itself: the method's own spread).
+ * (the paced and router rows measure the adapter against itself: the method's own spread),
+ * TINYLLM_BENCH_LOCAL_THREADS (the local row's `sessionOptions.intraOpNumThreads`, both sides;
+ * default ONNX Runtime's).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -380,7 +382,11 @@ async function localRow(): Promise<void> {
   const modelId = process.env['TINYLLM_BENCH_MODEL'] ?? 'tiny-tool-qwen';
   const newTokens = Number(process.env['TINYLLM_BENCH_TOKENS'] ?? 128);
   const { createTransformers } = await import('../src/transformers/index');
-  const transformers = createTransformers({ modelsDir });
+  const threads = process.env['TINYLLM_BENCH_LOCAL_THREADS'];
+  const transformers = createTransformers({
+    modelsDir,
+    ...(threads ? { sessionOptions: { intraOpNumThreads: Number(threads) } } : {}),
+  });
   const model = transformers(modelId);
   const prompt = "what's the weather in Paris?";
   const request = {
