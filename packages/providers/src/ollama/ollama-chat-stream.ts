@@ -15,6 +15,7 @@ import {
   normalizeToolCallPayload,
 } from '@tinyllm/core';
 import { type BodyEventsOptions, type BodyFormat, readBodyEvents } from '../shared/body-events';
+import { Utf8ChunkDecoder } from '../shared/utf8-chunks';
 import {
   type ErrorContext,
   isContextOverflowMessage,
@@ -202,7 +203,7 @@ export function readOllamaChatStream(
     });
   };
 
-  const decoder = new TextDecoder();
+  const decoder = new Utf8ChunkDecoder();
   let buffer = '';
   // Handles the complete lines of `buffer` (all of it when `final`); a failure is returned, to
   // be raised after the events before it.
@@ -233,10 +234,10 @@ export function readOllamaChatStream(
     },
     decode(bytes, events) {
       if (bytes === undefined) {
-        buffer += decoder.decode();
+        buffer += decoder.flush();
         return handleLines(events, true);
       }
-      buffer += decoder.decode(bytes, { stream: true });
+      buffer += decoder.decode(bytes);
       return handleLines(events, false);
     },
     close() {

@@ -8,6 +8,7 @@ import { type EventSourceParser, createParser } from 'eventsource-parser';
 import { type BodyEventsOptions, type BodyFormat, readBodyEvents } from './body-events';
 import { streamEndedEarlyError } from './http-errors';
 import { OpenAIStreamAccumulator } from './openai-format';
+import { Utf8ChunkDecoder } from './utf8-chunks';
 
 /** Options of {@link readChatStream}. */
 export interface ChatStreamOptions extends BodyEventsOptions {
@@ -32,7 +33,7 @@ class ChatCompletionFormat implements BodyFormat {
   complete = false;
   readonly #accumulator: OpenAIStreamAccumulator;
   readonly #options: ChatStreamOptions;
-  readonly #decoder = new TextDecoder();
+  readonly #decoder = new Utf8ChunkDecoder();
   readonly #parser: EventSourceParser;
   /** Where the parser's callback puts events (the array of the current `decode`). */
   #events: ProviderStreamEvent[] = [];
@@ -62,10 +63,10 @@ class ChatCompletionFormat implements BodyFormat {
   decode(bytes: Uint8Array | undefined, events: ProviderStreamEvent[]): unknown {
     this.#events = events;
     if (bytes === undefined) {
-      this.#parser.feed(this.#decoder.decode());
+      this.#parser.feed(this.#decoder.flush());
       this.#parser.reset({ consume: true });
     } else {
-      this.#parser.feed(this.#decoder.decode(bytes, { stream: true }));
+      this.#parser.feed(this.#decoder.decode(bytes));
     }
     return this.#failure;
   }
