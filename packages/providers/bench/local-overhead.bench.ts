@@ -22,7 +22,15 @@
  * Run: `pnpm --filter @tinyllm/providers bench local-overhead`.
  */
 import { createTransformers } from '../src/transformers/index';
-import { median, modelId, modelsDir, newTokens, perRound, rounds } from './local-settings';
+import {
+  median,
+  modelId,
+  modelsDir,
+  newTokens,
+  perRound,
+  promptInputs,
+  rounds,
+} from './local-settings';
 
 type Generate = (options: Record<string, unknown>) => Promise<unknown>;
 interface Streamer {
@@ -44,11 +52,7 @@ export default async function localOverheadBench(): Promise<void> {
   try {
     await model.chat(request);
     const { runtime, release } = await model.acquireRuntime();
-    const text = runtime.tokenizer.apply_chat_template([{ role: 'user', content: prompt }], {
-      add_generation_prompt: true,
-      tokenize: false,
-    }) as string;
-    const inputs = runtime.tokenizer(text, { add_special_tokens: false });
+    const inputs = promptInputs(runtime, prompt);
     const generated = (await runtime.model.generate({ ...inputs, ...greedy })) as {
       data: BigInt64Array;
     };

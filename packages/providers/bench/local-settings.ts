@@ -1,8 +1,10 @@
 /**
- * Settings shared by the local-model benches that compare paired rounds (local-overhead,
- * onnx-threads): the model, the reply length and the round count, each overridable by env.
+ * Settings shared by the local-model benches (the summary's local row, local-overhead,
+ * onnx-threads): the model, the reply length and the round count, each overridable by env, and
+ * the prompt ids a raw `generate` is given.
  */
 import { fileURLToPath } from 'node:url';
+import type { TransformersRuntime } from '../src/transformers/load-model';
 
 export const modelsDir =
   process.env['TINYLLM_BENCH_MODELS_DIR'] ??
@@ -18,3 +20,12 @@ export const median = (values: number[]): number => {
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
+
+/** The prompt's ids as a raw `generate` takes them: the chat template, then the tokenizer. */
+export function promptInputs(runtime: TransformersRuntime, prompt: string) {
+  const text = runtime.tokenizer.apply_chat_template([{ role: 'user', content: prompt }], {
+    add_generation_prompt: true,
+    tokenize: false,
+  }) as string;
+  return runtime.tokenizer(text, { add_special_tokens: false });
+}

@@ -37,6 +37,7 @@ import {
   serverKindOf,
   tokenScenario,
 } from './contenders';
+import { modelId, modelsDir, newTokens, promptInputs } from './local-settings';
 import type { Contender } from './measure';
 import { type RecordedResponse, recordResponse, replayFetch } from './replay-fetch';
 import { startServerProcess } from './server-client';
@@ -376,11 +377,6 @@ async function importRow(): Promise<void> {
 }
 
 async function localRow(): Promise<void> {
-  const modelsDir =
-    process.env['TINYLLM_BENCH_MODELS_DIR'] ??
-    fileURLToPath(new URL('../../../models', import.meta.url));
-  const modelId = process.env['TINYLLM_BENCH_MODEL'] ?? 'tiny-tool-qwen';
-  const newTokens = Number(process.env['TINYLLM_BENCH_TOKENS'] ?? 128);
   const { createTransformers } = await import('../src/transformers/index');
   const threads = process.env['TINYLLM_BENCH_LOCAL_THREADS'];
   const transformers = createTransformers({
@@ -398,11 +394,7 @@ async function localRow(): Promise<void> {
   try {
     await model.chat(request);
     const { runtime, release } = await model.acquireRuntime();
-    const text = runtime.tokenizer.apply_chat_template([{ role: 'user', content: prompt }], {
-      add_generation_prompt: true,
-      tokenize: false,
-    }) as string;
-    const inputs = runtime.tokenizer(text, { add_special_tokens: false });
+    const inputs = promptInputs(runtime, prompt);
     release();
     const direct = async (): Promise<number> => {
       const { runtime: leased, release: done } = await model.acquireRuntime();

@@ -17,6 +17,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTransformers } from '../src/transformers/index';
+import { promptInputs } from './local-settings';
 
 const modelsDir =
   process.env['TINYLLM_BENCH_MODELS_DIR'] ??
@@ -75,11 +76,7 @@ export default async function transformersBench(): Promise<TransformersBenchResu
 
   // --- Throughput on the same loaded session.
   const { runtime, release } = await model.acquireRuntime();
-  const text = runtime.tokenizer.apply_chat_template([{ role: 'user', content: prompt }], {
-    add_generation_prompt: true,
-    tokenize: false,
-  }) as string;
-  const inputs = runtime.tokenizer(text, { add_special_tokens: false });
+  const inputs = promptInputs(runtime, prompt);
   release();
   // Each run reports wall-clock tokens/s and CPU time per token. On a shared machine wall time
   // is noisy (other processes take the cores); CPU time of this process is much less so.
