@@ -28,7 +28,9 @@ import {
   modelsDir,
   newTokens,
   perRound,
+  prompt,
   promptInputs,
+  request,
   rounds,
 } from './local-settings';
 
@@ -41,13 +43,6 @@ interface Streamer {
 export default async function localOverheadBench(): Promise<void> {
   const transformers = createTransformers({ modelsDir });
   const model = transformers(modelId);
-  const prompt = "what's the weather in Paris?";
-  const request = {
-    messages: [{ role: 'user' as const, content: prompt }],
-    maxOutputTokens: newTokens,
-    temperature: 0,
-    providerOptions: { transformers: { min_new_tokens: newTokens } },
-  };
   const greedy = { do_sample: false, max_new_tokens: newTokens, min_new_tokens: newTokens };
   try {
     await model.chat(request);

@@ -12,6 +12,15 @@ export const modelsDir =
 export const modelId = process.env['TINYLLM_BENCH_MODEL'] ?? 'tiny-tool-qwen';
 export const newTokens = Number(process.env['TINYLLM_BENCH_TOKENS'] ?? 128);
 export const rounds = Math.max(5, Number(process.env['TINYLLM_BENCH_ROUNDS'] ?? 7));
+/** The providers bench's standard prompt. */
+export const prompt = "what's the weather in Paris?";
+/** The standard prompt as a request for exactly `newTokens` tokens (both sides do the same work). */
+export const request = {
+  messages: [{ role: 'user' as const, content: prompt }],
+  maxOutputTokens: newTokens,
+  temperature: 0,
+  providerOptions: { transformers: { min_new_tokens: newTokens } },
+};
 /** Generations per side and round. */
 export const perRound = 10;
 

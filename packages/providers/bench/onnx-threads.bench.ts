@@ -8,18 +8,12 @@
  * Run: `pnpm --filter @tinyllm/providers bench onnx-threads`.
  */
 import { createTransformers } from '../src/transformers/index';
-import { median, modelId, modelsDir, newTokens, perRound, rounds } from './local-settings';
+import { median, modelId, modelsDir, newTokens, perRound, request, rounds } from './local-settings';
 
 export default async function onnxThreadsBench(): Promise<void> {
   const sides = {
     default: createTransformers({ modelsDir }),
     'one thread': createTransformers({ modelsDir, sessionOptions: { intraOpNumThreads: 1 } }),
-  };
-  const request = {
-    messages: [{ role: 'user' as const, content: "what's the weather in Paris?" }],
-    maxOutputTokens: newTokens,
-    temperature: 0,
-    providerOptions: { transformers: { min_new_tokens: newTokens } },
   };
   try {
     const models = Object.values(sides).map((provider) => provider(modelId));

@@ -37,7 +37,7 @@ import {
   serverKindOf,
   tokenScenario,
 } from './contenders';
-import { modelId, modelsDir, newTokens, promptInputs } from './local-settings';
+import { modelId, modelsDir, newTokens, prompt, promptInputs, request } from './local-settings';
 import type { Contender } from './measure';
 import { type RecordedResponse, recordResponse, replayFetch } from './replay-fetch';
 import { startServerProcess } from './server-client';
@@ -384,13 +384,6 @@ async function localRow(): Promise<void> {
     ...(threads ? { sessionOptions: { intraOpNumThreads: Number(threads) } } : {}),
   });
   const model = transformers(modelId);
-  const prompt = "what's the weather in Paris?";
-  const request = {
-    messages: [{ role: 'user' as const, content: prompt }],
-    maxOutputTokens: newTokens,
-    temperature: 0,
-    providerOptions: { transformers: { min_new_tokens: newTokens } },
-  };
   try {
     await model.chat(request);
     const { runtime, release } = await model.acquireRuntime();

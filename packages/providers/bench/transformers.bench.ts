@@ -17,15 +17,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTransformers } from '../src/transformers/index';
-import { promptInputs } from './local-settings';
+import { modelId, modelsDir, newTokens, prompt, promptInputs, request } from './local-settings';
 
-const modelsDir =
-  process.env['TINYLLM_BENCH_MODELS_DIR'] ??
-  fileURLToPath(new URL('../../../models', import.meta.url));
-const modelId = process.env['TINYLLM_BENCH_MODEL'] ?? 'tiny-tool-qwen';
-const newTokens = Number(process.env['TINYLLM_BENCH_TOKENS'] ?? 128);
 const rounds = Number(process.env['TINYLLM_BENCH_ROUNDS'] ?? 32);
-const prompt = "what's the weather in Paris?";
 
 /** Figures of one benchmark run. */
 export interface TransformersBenchResult {
@@ -59,13 +53,6 @@ export default async function transformersBench(): Promise<TransformersBenchResu
   // --- Reuse: first request (load included) vs second on a fresh provider.
   const transformers = createTransformers({ modelsDir });
   const model = transformers(modelId);
-  const request = {
-    messages: [{ role: 'user' as const, content: prompt }],
-    maxOutputTokens: newTokens,
-    temperature: 0,
-    // Forces exactly `newTokens` tokens, so both sides do the same work.
-    providerOptions: { transformers: { min_new_tokens: newTokens } },
-  };
   let startedAt = performance.now();
   await model.chat(request);
   const firstRequestMs = performance.now() - startedAt;
