@@ -1,7 +1,7 @@
 /**
- * Settings shared by the local-model benches (the summary's local row, local-overhead,
- * onnx-threads): the model, the reply length and the round count, each overridable by env, and
- * the prompt ids a raw `generate` is given.
+ * Settings shared by the local-model benches (the summary's local row, transformers,
+ * local-overhead, onnx-threads): the model, the reply length and the round count, each
+ * overridable by env; the standard prompt and request; the prompt ids a raw `generate` is given.
  */
 import { fileURLToPath } from 'node:url';
 import type { TransformersRuntime } from '../src/transformers/load-model';
