@@ -1,18 +1,21 @@
 /**
  * ONNX Runtime threads for the local model: `sessionOptions: { intraOpNumThreads: 1 }` against
- * ONNX Runtime's default (one thread per physical core, spinning between tokens), each on its
- * own loaded session of the same model, generation by generation in turn (the order alternating).
+ * ONNX Runtime's own choice (`0`: one thread per physical core, spinning between tokens), each on
+ * its own loaded session of the same model, generation by generation in turn (the order
+ * alternating). The figures behind the adapter's default (`oneThreadWeightsBytes` in
+ * src/transformers/load-model.ts); run it with a core kept busy to see an app's side of it.
  * Reports wall-clock tokens/s and process CPU per generation (every thread counted), each as the
  * median of the per-round ratios, one thread ÷ default.
  *
- * Run: `pnpm --filter @tinyllm/providers bench onnx-threads`.
+ * Run: `pnpm --filter @tinyllm/providers bench onnx-threads` (TINYLLM_BENCH_MODELS_DIR and
+ * TINYLLM_BENCH_MODEL: another model).
  */
 import { createTransformers } from '../src/transformers/index';
 import { median, modelId, modelsDir, newTokens, perRound, request, rounds } from './local-settings';
 
 export default async function onnxThreadsBench(): Promise<void> {
   const sides = {
-    default: createTransformers({ modelsDir }),
+    default: createTransformers({ modelsDir, sessionOptions: { intraOpNumThreads: 0 } }),
     'one thread': createTransformers({ modelsDir, sessionOptions: { intraOpNumThreads: 1 } }),
   };
   try {

@@ -22,7 +22,7 @@
  * TINYLLM_BENCH_PACED_STREAMS (paced streams per side and round, default 24), TINYLLM_BENCH_AA=1
  * (the paced and router rows measure the adapter against itself: the method's own spread),
  * TINYLLM_BENCH_LOCAL_THREADS (the local row's `sessionOptions.intraOpNumThreads`, both sides;
- * default ONNX Runtime's).
+ * default the adapter's: 1 for this model; `0` is ONNX Runtime's choice).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

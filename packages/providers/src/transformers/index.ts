@@ -34,3 +34,4 @@ export type {
   TransformersRuntime,
   TransformersSessionOptions,
 } from './load-model';
+export { oneThreadWeightsBytes } from './load-model';

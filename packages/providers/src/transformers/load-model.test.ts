@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toTemplateMessages, toTemplateTools } from './chat-template';
-import { estimateLocalModelBytes, resolveModelLocation, toLoadProgress } from './load-model';
+import {
+  estimateLocalModelBytes,
+  localWeightsBytes,
+  oneThreadWeightsBytes,
+  resolveModelLocation,
+  sessionOptionsFor,
+  toLoadProgress,
+} from './load-model';
 import { removeTemporaryDirectories, temporaryDirectory } from './test-fixture';
 
 afterAll(removeTemporaryDirectories);
@@ -65,6 +72,46 @@ describe('estimateLocalModelBytes', () => {
     expect(estimateLocalModelBytes(directory, 'q4')).toBe(350);
     // Unknown dtype choice: the largest variant, so the budget errs on the safe side.
     expect(estimateLocalModelBytes(directory, undefined)).toBe(1100);
+  });
+});
+
+describe('sessionOptionsFor', () => {
+  const small = { weightsBytes: 4_326_710, device: undefined };
+
+  it('runs a small local model on one intra-op thread unless told otherwise', () => {
+    expect(sessionOptionsFor(undefined, small)).toEqual({ intraOpNumThreads: 1 });
+    expect(sessionOptionsFor({ interOpNumThreads: 1 }, { ...small, device: 'cpu' })).toEqual({
+      interOpNumThreads: 1,
+      intraOpNumThreads: 1,
+    });
+    expect(sessionOptionsFor(undefined, { ...small, weightsBytes: oneThreadWeightsBytes })).toEqual(
+      { intraOpNumThreads: 1 },
+    );
+  });
+
+  it("keeps ONNX Runtime's choice for a thread count set (0 included), a larger model, another device or unknown weights", () => {
+    expect(sessionOptionsFor({ intraOpNumThreads: 0 }, small)).toEqual({ intraOpNumThreads: 0 });
+    expect(sessionOptionsFor({ intraOpNumThreads: 2 }, small)).toEqual({ intraOpNumThreads: 2 });
+    expect(
+      sessionOptionsFor(undefined, { ...small, weightsBytes: oneThreadWeightsBytes + 1 }),
+    ).toBeUndefined();
+    expect(sessionOptionsFor(undefined, { ...small, device: 'cuda' })).toBeUndefined();
+    expect(sessionOptionsFor(undefined, { ...small, device: 'auto' })).toBeUndefined();
+    expect(
+      sessionOptionsFor(undefined, { weightsBytes: undefined, device: undefined }),
+    ).toBeUndefined();
+    expect(sessionOptionsFor(undefined, { weightsBytes: 0, device: undefined })).toBeUndefined();
+  });
+
+  it('sizes the weights of the dtype that loads, without the tokenizer', () => {
+    const directory = fakeModelFolder({
+      'tokenizer.json': 100,
+      'onnx/model.onnx': 1000,
+      'onnx/model_q4.onnx': 50,
+      'onnx/model_q4.onnx_data': 200,
+    });
+    expect(localWeightsBytes(directory, 'q4')).toBe(250);
+    expect(localWeightsBytes(directory, undefined)).toBe(1000);
   });
 });
 

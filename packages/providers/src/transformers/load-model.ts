@@ -29,11 +29,12 @@ export type TransformersDevice = 'auto' | 'cpu' | 'gpu' | 'cuda' | 'dml' | 'webg
  */
 export interface TransformersSessionOptions {
   /**
-   * Threads one forward pass may use. Default: ONNX Runtime's choice, one per physical core,
-   * whose idle threads spin between tokens. A small model gains nothing from a second thread:
-   * through `chat()` on a 2-core machine, tiny-tool-qwen's 128 tokens took 85.0 ms and 166 ms of
-   * CPU with the default and 84.4 ms and 101 ms of CPU with `1` (`bench/onnx-threads.bench.ts`),
-   * so `1` leaves a core to the rest of the app. Larger models do gain from more threads.
+   * Threads one forward pass may use; `0` is ONNX Runtime's choice (one per physical core, whose
+   * idle threads spin between tokens). Default: `1` for a local model on the CPU whose ONNX
+   * weights are at most {@link oneThreadWeightsBytes}, ONNX Runtime's choice otherwise. For a
+   * model that small a forward is too short to share: one thread gives the same tokens/s on an
+   * idle machine at 0.6× the CPU, and 1.2× the tokens/s when the app keeps a core busy (see the
+   * README). Larger models gain from more threads when the machine is idle.
    */
   intraOpNumThreads?: number;
   /** Threads that run independent parts of the graph side by side. Default: ONNX Runtime's. */
@@ -226,11 +227,18 @@ function configuredDtype(directory: string): TransformersDtype | undefined {
  * grow with context; budget headroom for them.
  */
 export function estimateLocalModelBytes(directory: string, dtype: string | undefined): number {
-  const onnxDirectory = path.join(directory, 'onnx');
-  let total = 0;
   const tokenizerFile = path.join(directory, 'tokenizer.json');
-  if (existsSync(tokenizerFile)) total += statSync(tokenizerFile).size;
-  if (!existsSync(onnxDirectory)) return total;
+  const tokenizerBytes = existsSync(tokenizerFile) ? statSync(tokenizerFile).size : 0;
+  return tokenizerBytes + localWeightsBytes(directory, dtype);
+}
+
+/**
+ * The size of a local model's ONNX graph for `dtype` (with its external data files); without a
+ * dtype, the largest candidate's.
+ */
+export function localWeightsBytes(directory: string, dtype: string | undefined): number {
+  const onnxDirectory = path.join(directory, 'onnx');
+  if (!existsSync(onnxDirectory)) return 0;
   const files = readdirSync(onnxDirectory);
   const suffix = dtype === undefined || dtype === 'auto' ? undefined : dtypeSuffix[dtype];
   // Without an explicit dtype transformers.js takes fp32 on CPU (or the config's choice); fall
@@ -249,7 +257,44 @@ export function estimateLocalModelBytes(directory: string, dtype: string | undef
     best = Math.max(best, bytes);
     if (suffix !== undefined) break;
   }
-  return total + best;
+  return best;
+}
+
+/**
+ * The largest ONNX weights, in bytes, that load on one intra-op thread by default (8 MiB).
+ * Measured with `bench/onnx-threads.bench.ts` on a 2-core machine (7 paired rounds of 10
+ * `chat()` calls of 128 tokens), one thread against ONNX Runtime's default:
+ *
+ * | weights | idle: tokens/s | idle: CPU | one core busy: tokens/s |
+ * |---|---|---|---|
+ * | 4.3 MB (tiny-tool-qwen) | 1.004× | 0.61× | 1.20× |
+ * | 15 MB (hidden 256) | 0.90× | 0.67× | 1.18× |
+ * | 53 MB (hidden 512) | 0.79× | 0.73× | 1.17× |
+ *
+ * Up to this size one thread costs nothing on an idle machine; above it, an idle machine runs
+ * the model faster on ONNX Runtime's default, so that stays.
+ */
+export const oneThreadWeightsBytes = 8 * 1024 * 1024;
+
+/**
+ * The session options a model loads with: `options`, with one intra-op thread for a small local
+ * model on the CPU when they set no thread count.
+ */
+export function sessionOptionsFor(
+  options: TransformersSessionOptions | undefined,
+  model: { weightsBytes: number | undefined; device: TransformersDevice | undefined },
+): TransformersSessionOptions | undefined {
+  // 'auto' may pick a GPU, where CPU threads are not the question.
+  const onCpu = model.device === undefined || model.device === 'cpu';
+  if (
+    options?.intraOpNumThreads !== undefined ||
+    !onCpu ||
+    model.weightsBytes === undefined ||
+    model.weightsBytes === 0 ||
+    model.weightsBytes > oneThreadWeightsBytes
+  )
+    return options;
+  return { ...options, intraOpNumThreads: 1 };
 }
 
 /** Maps transformers.js progress info to {@link ModelLoadProgress} (ignores `ready`). */
@@ -326,6 +371,11 @@ export function createTransformersLoader(
         },
         ...(options.cacheDir === undefined ? {} : { cache_dir: options.cacheDir }),
       };
+      const sessionOptions = sessionOptionsFor(options.sessionOptions, {
+        weightsBytes:
+          where.kind === 'local' ? localWeightsBytes(where.directory, dtype) : undefined,
+        device: options.device,
+      });
       const rssBefore = process.memoryUsage().rss;
       try {
         const [tokenizer, model] = await Promise.all([
@@ -334,9 +384,7 @@ export function createTransformersLoader(
             ...common,
             ...(dtype === undefined ? {} : { dtype }),
             ...(options.device === undefined ? {} : { device: options.device }),
-            ...(options.sessionOptions === undefined
-              ? {}
-              : { session_options: options.sessionOptions }),
+            ...(sessionOptions === undefined ? {} : { session_options: sessionOptions }),
           }),
         ]);
         const runtime: TransformersRuntime = {

@@ -321,6 +321,39 @@ describe('transformers adapter on the fixture model', () => {
     }
   });
 
+  it('loads the shipped model (4.3 MB of weights) on one intra-op thread by default', async () => {
+    const sessionOptionsSeen: unknown[] = [];
+    const observed = createTransformers({
+      modelsDir,
+      importLibrary: async () => {
+        const library = (await import('@huggingface/transformers')) as Record<string, unknown>;
+        const causalLM = library['AutoModelForCausalLM'] as {
+          from_pretrained(id: string, options: Record<string, unknown>): Promise<unknown>;
+        };
+        return {
+          ...library,
+          AutoModelForCausalLM: {
+            from_pretrained: (id: string, options: Record<string, unknown>) => {
+              sessionOptionsSeen.push(options['session_options']);
+              return causalLM.from_pretrained(id, options);
+            },
+          },
+        };
+      },
+    });
+    try {
+      const response = await observed(fixtureModelId).chat(ask('what is 12 times 7?'));
+      expect(response.toolCalls[0]?.name).toBe('calculator');
+      // `0` asks for ONNX Runtime's own choice, as another model in the manager.
+      await observed(fixtureModelId, { sessionOptions: { intraOpNumThreads: 0 } }).chat(
+        ask('hello!'),
+      );
+      expect(sessionOptionsSeen).toEqual([{ intraOpNumThreads: 1 }, { intraOpNumThreads: 0 }]);
+    } finally {
+      await observed.dispose();
+    }
+  });
+
   it('rejects a thread count that is not a whole number with INVALID_CONFIG naming the field', () => {
     let thrown: unknown;
     try {
