@@ -16,7 +16,8 @@
  *   the child; core's built dist is what is measured).
  * - Local `stream()` tokens/s ÷ raw `model.generate` on the same session (models/tiny-tool-qwen).
  *
- * Env: TINYLLM_BENCH_ROUNDS (default 7), TINYLLM_BENCH_ONLY (comma list of row keys: paced,
+ * Env: TINYLLM_BENCH_ROUNDS (default 7), TINYLLM_BENCH_PACED_ROUNDS (the paced rows', default 15:
+ * their rounds spread the widest), TINYLLM_BENCH_ONLY (comma list of row keys: paced,
  * burst, replay, router, import, local), TINYLLM_BENCH_SETTLE_MS (idle wait counted into each remote
  * stream, default 5), TINYLLM_BENCH_LOCAL_REPEAT (generations per side and round, default 10),
  * TINYLLM_BENCH_PACED_STREAMS (paced streams per side and round, default 24), TINYLLM_BENCH_AA=1
@@ -43,6 +44,7 @@ import { type RecordedResponse, recordResponse, replayFetch } from './replay-fet
 import { startServerProcess } from './server-client';
 
 const rounds = Math.max(5, Number(process.env['TINYLLM_BENCH_ROUNDS'] ?? 7));
+const pacedRounds = Math.max(5, Number(process.env['TINYLLM_BENCH_PACED_ROUNDS'] ?? 15));
 const only = process.env['TINYLLM_BENCH_ONLY']?.split(',');
 const wants = (row: string) => !only || only.includes(row);
 const packageDirectory = fileURLToPath(new URL('..', import.meta.url));
@@ -153,12 +155,13 @@ async function pairedRounds<T>(
   return results;
 }
 
-/** Warm-up, then `rounds` rounds of {@link streamTurns}: [adapter, client] cost per round. */
+/** Warm-up, then `count` rounds of {@link streamTurns}: [adapter, client] cost per round. */
 async function streamRounds(
   adapter: Contender,
   client: Contender,
   streamsPerRound: number,
   expected: number,
+  count = rounds,
 ): Promise<Array<[StreamCost, StreamCost]>> {
   // Warm-up: JIT, lazy SDK import, first connections. Two rounds' worth: after one, the first
   // measured round of the Ollama row was still the highest in 4 runs of 4 (1.29-1.43 against
@@ -167,7 +170,7 @@ async function streamRounds(
     await streamTurns(adapter, client, streamsPerRound, expected);
   // The side that goes first alternates between rounds too.
   const results: Array<[StreamCost, StreamCost]> = [];
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round < count; round++) {
     if (round % 2 === 0)
       results.push(await streamTurns(adapter, client, streamsPerRound, expected));
     else {
@@ -241,6 +244,7 @@ async function streamCpuRow(
       client,
       mode === 'paced' ? pacedStreams : 6,
       expected,
+      mode === 'paced' ? pacedRounds : rounds,
     );
     const perRound = results.map(([a, b]) => a.cpuMs / b.cpuMs);
     const ratio = median(perRound);
@@ -461,7 +465,7 @@ async function localRow(): Promise<void> {
 export default async function summary(): Promise<SummaryRow[]> {
   const load = os.loadavg();
   console.log(
-    `tinyllm bench summary: ${rounds} paired rounds per row, load average at start ${load.map((value) => value.toFixed(2)).join(' ')} (1/5/15 min), ${os.cpus().length} CPUs, node ${process.version}`,
+    `tinyllm bench summary: ${rounds} paired rounds per row (${pacedRounds} for the paced rows), load average at start ${load.map((value) => value.toFixed(2)).join(' ')} (1/5/15 min), ${os.cpus().length} CPUs, node ${process.version}`,
   );
   const adapters = Object.keys(serverKindOf) as RemoteAdapterName[];
   const failures: string[] = [];
