@@ -288,21 +288,7 @@ describe('transformers adapter on the fixture model', () => {
     const observed = createTransformers({
       modelsDir,
       sessionOptions: { intraOpNumThreads: 2, interOpNumThreads: 1 },
-      importLibrary: async () => {
-        const library = (await import('@huggingface/transformers')) as Record<string, unknown>;
-        const causalLM = library['AutoModelForCausalLM'] as {
-          from_pretrained(id: string, options: Record<string, unknown>): Promise<unknown>;
-        };
-        return {
-          ...library,
-          AutoModelForCausalLM: {
-            from_pretrained: (id: string, options: Record<string, unknown>) => {
-              sessionOptionsSeen.push(options['session_options']);
-              return causalLM.from_pretrained(id, options);
-            },
-          },
-        };
-      },
+      importLibrary: observingSessionOptions(sessionOptionsSeen),
     });
     try {
       const oneThread = observed(fixtureModelId, { sessionOptions: { intraOpNumThreads: 1 } });
@@ -325,21 +311,7 @@ describe('transformers adapter on the fixture model', () => {
     const sessionOptionsSeen: unknown[] = [];
     const observed = createTransformers({
       modelsDir,
-      importLibrary: async () => {
-        const library = (await import('@huggingface/transformers')) as Record<string, unknown>;
-        const causalLM = library['AutoModelForCausalLM'] as {
-          from_pretrained(id: string, options: Record<string, unknown>): Promise<unknown>;
-        };
-        return {
-          ...library,
-          AutoModelForCausalLM: {
-            from_pretrained: (id: string, options: Record<string, unknown>) => {
-              sessionOptionsSeen.push(options['session_options']);
-              return causalLM.from_pretrained(id, options);
-            },
-          },
-        };
-      },
+      importLibrary: observingSessionOptions(sessionOptionsSeen),
     });
     try {
       const response = await observed(fixtureModelId).chat(ask('what is 12 times 7?'));
@@ -369,6 +341,25 @@ describe('transformers adapter on the fixture model', () => {
     expect((thrown as Error).message).toContain('sessionOptions.intraOpNumThreads');
   });
 });
+
+/** The real library, with its model loader observed: the session options that reach it. */
+function observingSessionOptions(seen: unknown[]): () => Promise<unknown> {
+  return async () => {
+    const library = (await import('@huggingface/transformers')) as Record<string, unknown>;
+    const causalLM = library['AutoModelForCausalLM'] as {
+      from_pretrained(id: string, options: Record<string, unknown>): Promise<unknown>;
+    };
+    return {
+      ...library,
+      AutoModelForCausalLM: {
+        from_pretrained: (id: string, options: Record<string, unknown>) => {
+          seen.push(options['session_options']);
+          return causalLM.from_pretrained(id, options);
+        },
+      },
+    };
+  };
+}
 
 describe('transformers adapter with its model manager', () => {
   it('emits load progress events and loads once for concurrent first requests', async () => {
