@@ -109,6 +109,16 @@ const rows = [
   ['answer_accuracy', sf(s.answer_accuracy), mf(m.answer_accuracy)],
   ['no_tool_accuracy', sf(s.no_tool_accuracy), '-'],
   ['turn_accuracy (all right)', '-', mf(m.turn_accuracy)],
+  // The turns whose earlier turns were all right: a follow-up after a wrong turn is scored
+  // against the reference conversation, so it fails even when it built right on the model's
+  // own answer; this row leaves those inherited failures out.
+  [
+    'turn_accuracy on a correct history',
+    '-',
+    conversations.length === 0
+      ? '-'
+      : `${f(m.turn_accuracy_on_correct_history)} (${m.turns_on_correct_history} turns)`,
+  ],
   ['conversation_accuracy', '-', mf(m.conversation_accuracy)],
   ['latency_p50_ms', sf(s.latency_p50_ms, 1), mf(m.latency_p50_ms, 1)],
   ['latency_p95_ms', sf(s.latency_p95_ms, 1), mf(m.latency_p95_ms, 1)],
@@ -121,9 +131,11 @@ console.log('');
 for (const row of rows)
   console.log(row.map((cell, column) => cell.padEnd(widths[column])).join('  '));
 if (conversations.length > 0) {
-  console.log('\nmulti-turn by kind of turn:');
+  console.log('\nmulti-turn by kind of turn (all turns; on a correct history):');
   for (const [kind, entry] of Object.entries(m.by_kind))
-    console.log(`  ${kind.padEnd(16)}  ${entry.turn_accuracy.toFixed(3)}  (${entry.turns} turns)`);
+    console.log(
+      `  ${kind.padEnd(16)}  ${entry.turn_accuracy.toFixed(3)}  (${entry.turns} turns);  ${entry.turn_accuracy_on_correct_history.toFixed(3)}  (${entry.turns_on_correct_history} turns)`,
+    );
 }
 
 const byId = new Map(cases.map((testCase) => [testCase.id, testCase]));
@@ -157,7 +169,7 @@ for (const failure of turnFailures) {
     ? `${failure.calledTool}(${JSON.stringify(failure.calledArguments ?? {})})`
     : 'no tool';
   console.log(
-    `  ${failure.conversationId}#${failure.turn + 1} [${failure.kind}]  "${prompt}"  expected ${failure.expectedTool ?? 'no tool'}, got ${called}` +
+    `  ${failure.conversationId}#${failure.turn + 1} [${failure.kind}${failure.historyCorrect ? '' : ', after a wrong turn'}]  "${prompt}"  expected ${failure.expectedTool ?? 'no tool'}, got ${called}` +
       (failure.error ? `  ${failure.error.code}: ${failure.error.message}` : '') +
       `  → ${JSON.stringify(failure.answer.slice(0, 80))}`,
   );

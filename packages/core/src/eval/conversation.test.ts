@@ -168,7 +168,16 @@ describe('evaluateConversations', () => {
       turns: 7,
       errors: 0,
     });
-    expect(metrics.by_kind['follow-up']).toEqual({ turns: 3, turn_accuracy: 1 });
+    expect(metrics.by_kind['follow-up']).toEqual({
+      turns: 3,
+      turn_accuracy: 1,
+      turns_on_correct_history: 3,
+      turn_accuracy_on_correct_history: 1,
+    });
+    expect(metrics).toMatchObject({
+      turns_on_correct_history: 7,
+      turn_accuracy_on_correct_history: 1,
+    });
     // Full history: the fourth turn's first call sees the earlier tool calls and results.
     const berlin = requests.find((request) => lastUser(request.messages) === 'and in Berlin?')!;
     expect(berlin.messages.filter((message) => message.role === 'tool')).toHaveLength(3);
@@ -181,6 +190,9 @@ describe('evaluateConversations', () => {
       'user',
     ]);
     expect(formatConversationMetrics(metrics)).toMatch(/follow-up\s+1\.000 \(3 turns\)/);
+    expect(formatConversationMetrics(metrics)).toMatch(
+      /turn_accuracy_on_correct_history\s+1\.000 \(7 turns\)/,
+    );
   });
 
   it('fails the turns that need the history when the model ignores it', async () => {
@@ -197,6 +209,45 @@ describe('evaluateConversations', () => {
     expect(metrics.by_kind.first?.turn_accuracy).toBe(1);
     expect(metrics.turn_accuracy).toBeCloseTo(4 / 7);
     expect(metrics.conversation_accuracy).toBe(0);
+  });
+
+  it('tells a turn’s own mistakes from the ones it inherited from an earlier wrong turn', async () => {
+    // The first answer is wrong (12 * 8 = 96); "double that" then doubles the model's own 96, as
+    // a chat would, and misses the reference's 84 * 2: wrong over all turns, and left out of the
+    // turns on a correct history, as is every later turn of that conversation.
+    let calls = 0;
+    const model = createScriptedModel({
+      script: [
+        (request) => {
+          calls++;
+          if (calls === 1)
+            return { toolCalls: [{ name: 'calculator', arguments: { expression: '12 * 8' } }] };
+          return policy(false)(request);
+        },
+      ],
+      repeat: true,
+    });
+    const { metrics, results } = await evaluateConversations(model, cases, {
+      tools: [calculator, getWeather],
+    });
+    expect(results.map((result) => [result.correct, result.historyCorrect])).toEqual([
+      [false, true],
+      [false, false],
+      [true, false],
+      [true, false],
+      [true, false],
+      [true, true],
+      [true, true],
+    ]);
+    expect(results[1]).toMatchObject({ calledArguments: { expression: '96 * 2' } });
+    expect(metrics.turn_accuracy).toBeCloseTo(5 / 7);
+    expect(metrics).toMatchObject({ turns_on_correct_history: 3 });
+    expect(metrics.turn_accuracy_on_correct_history).toBeCloseTo(2 / 3);
+    expect(metrics.by_kind['follow-up']).toMatchObject({
+      turns: 3,
+      turns_on_correct_history: 1,
+      turn_accuracy_on_correct_history: 1,
+    });
   });
 
   it('records a failing turn as an error and goes on with the conversation', async () => {

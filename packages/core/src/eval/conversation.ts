@@ -1,8 +1,15 @@
 /**
  * `evaluateConversations()`: scores a tool-use model turn by turn on whole conversations. Each
  * user message runs through the real tool loop with the model's own earlier replies in the
- * history, as in a real chat, so a turn that only makes sense with the history ("and in
- * Berlin?", "double that") is scored on what the model actually said before.
+ * history, as in a real chat: a turn that only makes sense with the history ("and in Berlin?",
+ * "double that") sees what the model actually said before.
+ *
+ * A case's expectations follow its reference conversation. Once a turn goes wrong, a later
+ * follow-up can be handled right on the model's own (wrong) history and still miss the reference
+ * ("/ 9" after a wrong 746 is `746 / 9`, not `-422 / 9`): one mistake then fails every turn
+ * that builds on it. So the metrics come twice: over every turn, and over the turns whose
+ * history was all right (`*_on_correct_history`), which tell a turn's own mistakes from the
+ * ones it inherited.
  */
 import { z } from 'zod';
 import type { Message } from '../messages';
@@ -47,6 +54,8 @@ export interface ConversationTurnResult extends TurnScore {
   expectedTool: string | null;
   /** Tool (or no tool), arguments and answer all right. */
   correct: boolean;
+  /** Every earlier turn of the conversation was correct: the history matches the reference. */
+  historyCorrect: boolean;
   latencyMs: number;
   outputTokens: number;
   error?: { code: string; message: string };
@@ -56,12 +65,23 @@ export interface ConversationTurnResult extends TurnScore {
 export interface TurnKindMetrics {
   turns: number;
   turn_accuracy: number;
+  /** Turns of this kind whose earlier turns were all correct. */
+  turns_on_correct_history: number;
+  /** Their turn accuracy (1 when there are none). */
+  turn_accuracy_on_correct_history: number;
 }
 
 /** Metrics of a conversation evaluation, in the snake_case shape of {@link ToolUseMetrics}. */
 export interface ConversationMetrics {
   /** Turns whose tool (or no tool), arguments and answer were all right. */
   turn_accuracy: number;
+  /**
+   * Turns whose earlier turns were all correct (the first turn of every conversation among
+   * them): the history they saw is the reference one.
+   */
+  turns_on_correct_history: number;
+  /** {@link turn_accuracy} over those turns: mistakes a turn made, not ones it inherited. */
+  turn_accuracy_on_correct_history: number;
   /** Turns where the model called the expected tool, or none when none applies. */
   tool_accuracy: number;
   /** Turns expecting a tool whose first call had that tool and matching arguments. */
@@ -146,6 +166,7 @@ export async function evaluateConversations(
       }
       const score = scoreTurn(turn.expected, loop);
       const correct = failure === undefined && turnCorrect(turn.expected, score);
+      const historyCorrect = allRight;
       allRight &&= correct;
       const result: ConversationTurnResult = {
         conversationId: conversation.id,
@@ -154,6 +175,7 @@ export async function evaluateConversations(
         expectedTool: turn.expected.tool,
         ...score,
         correct,
+        historyCorrect,
         latencyMs,
         outputTokens: loop?.usage.outputTokens ?? 0,
         ...(failure ? { error: { code: failure.code, message: failure.message } } : {}),
@@ -190,14 +212,26 @@ function conversationMetrics(
     items: ConversationTurnResult[],
     ok: (result: ConversationTurnResult) => boolean,
   ): number => (items.length === 0 ? 1 : items.filter(ok).length / items.length);
+  const correct = (result: ConversationTurnResult): boolean => result.correct;
+  const onCorrectHistory = (items: ConversationTurnResult[]): ConversationTurnResult[] =>
+    items.filter((result) => result.historyCorrect);
   const byKind: Record<string, TurnKindMetrics> = {};
   for (const kind of new Set(results.map((result) => result.kind))) {
     const turns = results.filter((result) => result.kind === kind);
-    byKind[kind] = { turns: turns.length, turn_accuracy: rate(turns, (result) => result.correct) };
+    const clean = onCorrectHistory(turns);
+    byKind[kind] = {
+      turns: turns.length,
+      turn_accuracy: rate(turns, correct),
+      turns_on_correct_history: clean.length,
+      turn_accuracy_on_correct_history: rate(clean, correct),
+    };
   }
+  const clean = onCorrectHistory(results);
   const latencies = results.map((result) => result.latencyMs).sort((a, b) => a - b);
   return {
-    turn_accuracy: rate(results, (result) => result.correct),
+    turn_accuracy: rate(results, correct),
+    turns_on_correct_history: clean.length,
+    turn_accuracy_on_correct_history: rate(clean, correct),
     tool_accuracy: rate(results, (result) => result.toolCorrect),
     argument_accuracy: rate(
       results.filter((result) => result.expectedTool !== null),
@@ -227,6 +261,10 @@ export function parseConversationCases(jsonl: string): ConversationCase[] {
 export function formatConversationMetrics(metrics: ConversationMetrics): string {
   const rows: Array<[string, string]> = [
     ['turn_accuracy', metrics.turn_accuracy.toFixed(3)],
+    [
+      'turn_accuracy_on_correct_history',
+      `${metrics.turn_accuracy_on_correct_history.toFixed(3)} (${metrics.turns_on_correct_history} turns)`,
+    ],
     ['tool_accuracy', metrics.tool_accuracy.toFixed(3)],
     ['argument_accuracy', metrics.argument_accuracy.toFixed(3)],
     ['answer_accuracy', metrics.answer_accuracy.toFixed(3)],
@@ -239,7 +277,7 @@ export function formatConversationMetrics(metrics: ConversationMetrics): string 
     ['errors', String(metrics.errors)],
     ...Object.entries(metrics.by_kind).map(([kind, entry]): [string, string] => [
       `  ${kind}`,
-      `${entry.turn_accuracy.toFixed(3)} (${entry.turns} turns)`,
+      `${entry.turn_accuracy.toFixed(3)} (${entry.turns} turns), on a correct history ${entry.turn_accuracy_on_correct_history.toFixed(3)} (${entry.turns_on_correct_history})`,
     ]),
   ];
   return formatRows(rows);
