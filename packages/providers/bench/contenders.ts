@@ -7,10 +7,15 @@ import { InferenceClient } from '@huggingface/inference';
 import type { ChatModel } from '@tinyllm/core';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
-import { createHuggingFace } from '../src/huggingface/index';
-import { createOllama } from '../src/ollama/index';
-import { createOpenAICompatible } from '../src/openai-compatible/index';
+import { importBuilt } from './built-package';
 import type { Contender } from './measure';
+
+// The built adapters, as an app imports them (see built-package.ts).
+const { createHuggingFace } =
+  await importBuilt<typeof import('../src/huggingface/index')>('huggingface');
+const { createOllama } = await importBuilt<typeof import('../src/ollama/index')>('ollama');
+const { createOpenAICompatible } =
+  await importBuilt<typeof import('../src/openai-compatible/index')>('openai-compatible');
 
 /** The server kind each adapter talks to. */
 export const serverKindOf = {

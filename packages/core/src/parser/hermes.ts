@@ -102,8 +102,17 @@ export class HermesToolCallParser {
 
   /** Parses the next chunk of model output and returns the events it completes. */
   push(chunk: string): HermesEvent[] {
+    if (chunk.length === 0) return [];
+    // Most chunks of a reply are plain text: no '<', nothing held back, so no tag can start or
+    // end in them. One `indexOf` and the event, instead of the tag search below (this runs once
+    // per token of every stream that parses tool calls).
+    if (this.#held.length === 0 && this.#mode !== 'tool-call' && chunk.indexOf('<') === -1)
+      return [
+        this.#mode === 'text'
+          ? { type: 'text-delta', text: chunk }
+          : { type: 'reasoning-delta', text: chunk },
+      ];
     const events: HermesEvent[] = [];
-    if (chunk.length === 0) return events;
     // `held` is at most one tag long, so this concatenation is O(chunk), not O(stream).
     const data = this.#held.length === 0 ? chunk : this.#held + chunk;
     this.#held = '';
