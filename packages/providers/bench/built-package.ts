@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 
-/** Newest modification time of the files under `dir` (0 when it does not exist). */
+/** Newest modification time of the files under `dir` (which must exist). */
 function newestIn(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
@@ -19,23 +19,33 @@ function newestIn(dir: string): number {
   return newest;
 }
 
+const buildFirst = '`pnpm bench` at the repository root builds first';
+
+/** Throws unless `dist/` of this package and of core (the adapters run on it) is newer than `src/`. */
+function checkBuildsAreFresh(): void {
+  for (const dir of [packageDir, `${packageDir}../core/`]) {
+    let builtAt: number;
+    try {
+      builtAt = newestIn(`${dir}dist`);
+    } catch {
+      throw new Error(`${dir}dist is missing: ${buildFirst}`);
+    }
+    if (newestIn(`${dir}src`) > builtAt)
+      throw new Error(`${dir}dist is older than its src/: ${buildFirst}`);
+  }
+}
+
+let checked = false;
+
 /**
  * Imports `dist/<entry>/index.js`, refusing a build older than `src/` (it would measure code
- * that no longer exists). Typed by the caller as the source module it is built from.
+ * that no longer exists; checked once per process). Typed by the caller as the source module it
+ * is built from.
  */
 export async function importBuilt<T>(entry: string): Promise<T> {
-  const file = `${packageDir}dist/${entry}/index.js`;
-  let builtAt: number;
-  try {
-    builtAt = statSync(file).mtimeMs;
-  } catch {
-    throw new Error(`${file} is missing: build first (\`pnpm bench\` at the repository root does)`);
+  if (!checked) {
+    checkBuildsAreFresh();
+    checked = true;
   }
-  // The adapters run on core's build too.
-  const coreBuiltAt = newestIn(`${packageDir}../core/dist`);
-  if (newestIn(`${packageDir}src`) > builtAt || newestIn(`${packageDir}../core/src`) > coreBuiltAt)
-    throw new Error(
-      `${file} or core's dist/ is older than its src/: build first (\`pnpm bench\` at the repository root does)`,
-    );
-  return (await import(file)) as T;
+  return (await import(`${packageDir}dist/${entry}/index.js`)) as T;
 }
