@@ -1158,8 +1158,14 @@ class ConvGen:
     draws the held-out frames half of the time, like the single-turn held-out set)."""
 
     def __init__(self, base, part, mix=None, extra=None, v10=False, v11=False, v12=False, v13=False, v14=False,
-                 v15=False):
+                 v15=False, v16=False):
         self.g, self.r, self.part = base, base.r, part
+        # data v16 (training only): v15 plus two generic copy and contrast lessons, no new wording. A third of the
+        # +/- follow-up numbers are 100-9,999 (v12's lever, without v12's other shares: the stage-7h model cut
+        # "+ 540" to "+ 50" and "+ 342" to "+ 3"); and half the time a fixed-operand follow-up ("double that")
+        # is followed by another of a different operation ("halve it"), so the word, not the previous turn's
+        # operation, decides (7h answered "halve that" and "and half of it?" with "* 2")
+        self.v16 = v16 and part == "train"
         # data v15 (training only): v14 plus out-of-scope requests after a calculation in 12% more of the turns
         # that follow one (v14's extra fixed-operand follow-ups taught the stage-7e run-i model to answer "summarize
         # the news" after a result with "<result> * 2")
@@ -1248,8 +1254,9 @@ class ConvGen:
             q, novel = self.g.pick_tpl(GREET_TRAIN, GREET_HELD)
         return dict(q=q, tool=None, args=None, result=None, answer=ANSWER_GREET, includes=[], novel=novel)
 
-    def follow_up(self, prev):
-        """A message that only makes sense after prev (None when prev allows no follow-up)."""
+    def follow_up(self, prev, op=None):
+        """A message that only makes sense after prev (None when prev allows no follow-up); op forces a
+        calculation follow-up's operation."""
         r = self.r
         if prev["tool"] == "get_weather":
             temp = prev["result"].get("temperature_c")
@@ -1271,7 +1278,9 @@ class ConvGen:
             R = prev["result"]["result"]
             if abs(R) > 1e7:
                 return None
-            if self.v14:
+            if op is not None:
+                pass
+            elif self.v14:
                 op = r.choice(["+", "+", "-", "-", "-", "*", "*", "/", "/", "double", "double", "double", "half",
                                "half", "half", "triple", "triple", "triple"])
             elif self.v10:  # the operations the stage-7b model mixed up most get more turns
@@ -1285,14 +1294,15 @@ class ConvGen:
             else:
                 sym = op
                 n = r.randint(2, 12) if op in "*/" or r.random() < 0.4 else r.randint(2, 999)
-                if self.v12 and op in "+-" and r.random() < 0.35:
+                if (self.v12 or self.v16) and op in "+-" and r.random() < 0.35:
                     n = r.randint(100, 9999)
             expr = f"{fmt_num(R)} {sym} {n}"
             res = run_tool("calculator", {"expression": expr})
             if "error" in res:
                 return None
             return dict(q=self.lead(tpl.format(n=n)), tool="calculator", args={"expression": expr}, result=res,
-                        answer=f"{expr} = {fmt_num(res['result'])}.", includes=[fmt_num(res["result"])], novel=novel)
+                        answer=f"{expr} = {fmt_num(res['result'])}.", includes=[fmt_num(res["result"])], novel=novel,
+                        op=op)
         if prev["tool"] == "convert_units" and "result" in prev["result"]:
             if self.v14 and r.random() < 0.2:
                 op = r.choice(["double", "half", "triple"])
@@ -1351,6 +1361,10 @@ class ConvGen:
 
     def next_turn(self, prev):
         r = self.r
+        if self.v16 and prev.get("op") in FIXED_OPERAND and r.random() < 0.5:
+            ex = self.follow_up(prev, op=r.choice([o for o in FIXED_OPERAND if o != prev["op"]]))
+            if ex is not None:
+                return dict(ex, kind="follow-up")
         if self.v15 and prev["tool"] == "calculator" and r.random() < 0.12:
             return dict(self.social(oos=True), kind="out-of-scope")
         if prev["tool"] is None:
