@@ -698,6 +698,50 @@ def noise_word(r):
             return w
 
 
+def _unseen_frame_words():
+    """Words of dev or held-out follow-up and thanks frames that no training frame uses."""
+    seen, unseen = set(), set()
+    for table in (FOLLOW_WEATHER, FOLLOW_CALC, FOLLOW_CONV_VALUE, FOLLOW_CONV_UNIT, FOLLOW_TEMP, THANKS_MT):
+        for name, part in table.items():
+            frames = sum(part.values(), []) if isinstance(part, dict) else part
+            words = {w.strip("?,.!:") for f in frames for w in f.lower().split()}
+            (seen if name == "train" else unseen).update(words)
+    for extra in (FOLLOW_V9, FOLLOW_V10):
+        seen.update(w.strip("?,.!:") for fs in extra.values() for f in fs for w in f.lower().split())
+    unseen.update(w.strip("?,.!:") for f in THANKS_HELD + GREET_HELD for w in f.lower().split())
+    return unseen - seen
+
+
+TYPO_BANNED = ["then", "top", "fewer", "tripled", "increase", "decrease", "thx"]
+
+
+def frame_typo(tpl, r):
+    """Data v17: tpl with one typo in one of its words of 4+ letters outside {placeholders}; tpl itself when
+    the typo would make a word of a dev or held-out frame (or one close to them)."""
+    words = tpl.split(" ")
+    idx = [i for i, w in enumerate(words) if "{" not in w and sum(c.isalpha() for c in w) >= 4]
+    if not idx:
+        return tpl
+    i = r.choice(idx)
+    w = words[i]
+    letters = [j for j, c in enumerate(w) if c.isalpha()]
+    j = r.choice(letters[1:])  # the first letter stays: typos there are rare and change the word's look most
+    kind = r.randrange(4)
+    if kind == 0:
+        w2 = w[:j] + w[j + 1:]
+    elif kind == 1:
+        w2 = w[:j] + w[j] + w[j:]
+    elif kind == 2 and j + 1 < len(w) and w[j + 1].isalpha():
+        w2 = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+    else:
+        w2 = w[:j] + r.choice("abcdefghijklmnopqrstuvwxyz") + w[j + 1:]
+    bare = w2.lower().strip("?,.!:")
+    if bare in UNSEEN_FRAME_WORDS or any(b in bare for b in TYPO_BANNED):
+        return tpl
+    words[i] = w2
+    return " ".join(words)
+
+
 def filler(r, lo, hi):
     return " ".join(r.choice(FILLER_WORDS) for _ in range(r.randint(lo, hi)))
 
@@ -1158,8 +1202,12 @@ class ConvGen:
     draws the held-out frames half of the time, like the single-turn held-out set)."""
 
     def __init__(self, base, part, mix=None, extra=None, v10=False, v11=False, v12=False, v13=False, v14=False,
-                 v15=False, v16=False):
+                 v15=False, v16=False, v17=False):
         self.g, self.r, self.part = base, base.r, part
+        # data v17 (training only): v16 plus one typo (a letter dropped, doubled, swapped with its neighbour or
+        # replaced) in a word of 15% of the follow-up frames, so a word the model knows still reads as that word
+        # when its spelling differs a little; a typo that makes a word of a dev or held-out frame is not used
+        self.v17 = v17 and part == "train"
         # data v16 (training only): v15 plus two generic copy and contrast lessons, no new wording. A third of the
         # +/- follow-up numbers are 100-9,999 (v12's lever, without v12's other shares: the stage-7h model cut
         # "+ 540" to "+ 50" and "+ 342" to "+ 3"); and half the time a fixed-operand follow-up ("double that")
@@ -1196,7 +1244,10 @@ class ConvGen:
                 return self.r.choice(lists["held"]), True
             return self.r.choice(lists["train"]), False
         if self.part == "train":
-            return self.r.choice(lists["train"] + self.extra.get(id(lists["train"]), [])), False
+            tpl = self.r.choice(lists["train"] + self.extra.get(id(lists["train"]), []))
+            if self.v17 and self.r.random() < 0.15:
+                tpl = frame_typo(tpl, self.r)
+            return tpl, False
         return self.r.choice(lists[self.part]), self.part == "dev"
 
     def lead(self, q, trail=True):
@@ -1641,3 +1692,6 @@ def assert_no_heldout_v10():
               "summarize", "give me a", "what's a good"]
     close = [f for f in new if any(b in f.lower() for b in banned)]
     assert not close, f"wordings close to held-out or dev ones in FOLLOW_V10/OOS_V10: {close}"
+
+
+UNSEEN_FRAME_WORDS = _unseen_frame_words()

@@ -34,7 +34,7 @@ def parse():
     p.add_argument("--seed", type=int, default=1234)
     p.add_argument("--eval-seed", type=int, default=98765)
     p.add_argument("--train-examples", type=int, default=60000)
-    p.add_argument("--data-version", type=int, default=1, choices=[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16],
+    p.add_argument("--data-version", type=int, default=1, choices=[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17],
                    help="1: the v1 frames only; 2: v1 plus the training-only augmentation in tooldata.TrainGen; "
                         "3: v2 plus filler words around requests and more long numbers; 4: v3 plus more unknown "
                         "and made-up city names; 5: v4 plus varied unit orders (CONV_V5) and half of the weather requests "
@@ -154,7 +154,7 @@ def main():
         cg = td.ConvGen(gen, "train", extra=extra, v10=args.data_version >= 10, v11=args.data_version >= 11,
                          v12=args.data_version == 12, v13=args.data_version >= 13,
                          v14=args.data_version >= 14, v15=args.data_version >= 15,
-                         v16=args.data_version >= 16)
+                         v16=args.data_version >= 16, v17=args.data_version >= 17)
         crng = random.Random(args.seed + 5)
         n_multi = round(args.train_examples * args.multi_frac)
         for i in range(n_multi):  # replaces single exchanges, so the example count stays --train-examples
