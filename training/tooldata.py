@@ -1329,14 +1329,12 @@ class ConvGen:
             R = prev["result"]["result"]
             if abs(R) > 1e7:
                 return None
-            if op is not None:
-                pass
-            elif self.v14:
+            if op is None and self.v14:
                 op = r.choice(["+", "+", "-", "-", "-", "*", "*", "/", "/", "double", "double", "double", "half",
                                "half", "half", "triple", "triple", "triple"])
-            elif self.v10:  # the operations the stage-7b model mixed up most get more turns
+            elif op is None and self.v10:  # the operations the stage-7b model mixed up most get more turns
                 op = r.choice(["+", "+", "-", "-", "-", "*", "*", "/", "/", "double", "half", "half", "triple", "triple"])
-            else:
+            elif op is None:
                 op = r.choice(["+", "+", "-", "-", "*", "*", "/", "double", "half", "triple"])
             lists = {p: FOLLOW_CALC[p][op] for p in ("train", "dev", "held")}
             tpl, novel = self.pick(lists)

@@ -44,7 +44,11 @@ def parse():
                         "training wordings of follow-ups and thanks (tooldata.FOLLOW_V9); 10: v9 plus FOLLOW_V10 and "
                         "OOS_V10, and more follow-ups, social and out-of-scope turns after tool turns; 11: v10 with more same-tool "
                         "turns (conversions reusing the previous units in another order, bare expressions) and unit follow-ups; "
-                        "12: v11 with follow-ups at 38% and longer numbers in +/- follow-ups")
+                        "12: v11 with follow-ups at 38%% and longer numbers in +/- follow-ups; 13: v11 plus made-up "
+                        "words around follow-ups; 14: v13 plus fixed-operand follow-ups after conversions and more of "
+                        "them after calculations; 15: v14 plus out-of-scope requests after calculations; 16: v15 plus "
+                        "longer numbers in +/- follow-ups and contrasting fixed-operand follow-ups; 17: v16 plus typos "
+                        "in follow-up frames")
     p.add_argument("--multi-frac", type=float, default=0.5,
                    help="data v8: the share of training examples that are conversations of 2-5 turns")
     p.add_argument("--text-history-frac", type=float, default=0.25,
