@@ -1204,9 +1204,9 @@ class ConvGen:
     def __init__(self, base, part, mix=None, extra=None, v10=False, v11=False, v12=False, v13=False, v14=False,
                  v15=False, v16=False, v17=False):
         self.g, self.r, self.part = base, base.r, part
-        # data v17 (training only): v16 plus one typo (a letter dropped, doubled, swapped with its neighbour or
-        # replaced) in a word of 15% of the follow-up frames, so a word the model knows still reads as that word
-        # when its spelling differs a little; a typo that makes a word of a dev or held-out frame is not used
+        # data v17 (training only): v16 plus a typo (a letter dropped, doubled, swapped with its neighbour or
+        # replaced) drawn for 15% of the follow-up frames (~10% change: short words and banned results stay), so
+        # a word the model knows still reads as that word when its spelling differs a little
         self.v17 = v17 and part == "train"
         # data v16 (training only): v15 plus two generic copy and contrast lessons, no new wording. A third of the
         # +/- follow-up numbers are 100-9,999 (v12's lever, without v12's other shares: the stage-7h model cut
