@@ -271,6 +271,17 @@ describe('evaluateConversations', () => {
     expect(metrics.turns).toBe(2);
   });
 
+  it('stops at an abort instead of recording it as a failed turn', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const model = createScriptedModel({ script: [policy(false)], repeat: true });
+    const run = evaluateConversations(model, cases, {
+      tools: [calculator, getWeather],
+      signal: controller.signal,
+    });
+    await expect(run).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+
   it('rejects malformed conversation files naming the line', () => {
     expect(() => parseConversationCases('{"id":"x","turns":[]}')).toThrow(/line 1: turns/);
     expect(() => parseConversationCases('\n{oops')).toThrow(/line 2/);

@@ -14,11 +14,10 @@
 import { z } from 'zod';
 import type { Message } from '../messages';
 import type { ChatModel } from '../model';
-import { runTools, type ToolLoopResult } from '../tool-loop';
 import type { AnyTool } from '../tools';
 import { toolUseCaseSchema } from './evaluate';
-import { TinyLLMError } from '../errors';
 import { formatRows, parseJsonlCases } from './jsonl';
+import { runTurn } from './run-turn';
 import { percentile, scoreTurn, type TurnScore, turnCorrect } from './score';
 
 /** One user turn of a conversation case and what the model should do with it. */
@@ -140,30 +139,9 @@ export async function evaluateConversations(
     let allRight = true;
     for (const [index, turn] of conversation.turns.entries()) {
       const messages: Message[] = [...history, { role: 'user', content: turn.user }];
-      const startedAt = performance.now();
-      let loop: ToolLoopResult | undefined;
-      let failure: TinyLLMError | undefined;
-      try {
-        loop = await runTools(
-          model,
-          { messages, maxOutputTokens: options.maxOutputTokens ?? 128, temperature: 0 },
-          {
-            tools: options.tools,
-            maxSteps: options.maxSteps ?? 3,
-            ...(options.signal ? { signal: options.signal } : {}),
-          },
-        );
-      } catch (error) {
-        if (TinyLLMError.hasCode(error, 'ABORTED')) throw error;
-        failure = TinyLLMError.isInstance(error)
-          ? error
-          : new TinyLLMError({ code: 'GENERATION_FAILED', message: String(error), cause: error });
-      }
-      const latencyMs = performance.now() - startedAt;
-      for (const step of loop?.steps ?? []) {
-        generatedTokens += step.response.usage.outputTokens;
-        generationMs += step.response.timings.totalMs;
-      }
+      const { loop, failure, latencyMs, ...counts } = await runTurn(model, messages, options);
+      generatedTokens += counts.generatedTokens;
+      generationMs += counts.generationMs;
       const score = scoreTurn(turn.expected, loop);
       const correct = failure === undefined && turnCorrect(turn.expected, score);
       const historyCorrect = allRight;

@@ -6,10 +6,9 @@
 import { z } from 'zod';
 import { messageSchema } from '../schemas/messages';
 import type { ChatModel } from '../model';
-import { runTools, type ToolLoopResult } from '../tool-loop';
 import type { AnyTool } from '../tools';
-import { TinyLLMError } from '../errors';
 import { formatRows, parseJsonlCases } from './jsonl';
+import { runTurn } from './run-turn';
 import { percentile, scoreTurn } from './score';
 
 /** How an expected argument is compared with the model's. */
@@ -102,31 +101,9 @@ export async function evaluateToolUse(
     const messages = options.systemPrompt
       ? [{ role: 'system' as const, content: options.systemPrompt }, ...testCase.messages]
       : testCase.messages;
-    const startedAt = performance.now();
-    let loop: ToolLoopResult | undefined;
-    let failure: TinyLLMError | undefined;
-    try {
-      loop = await runTools(
-        model,
-        { messages, maxOutputTokens: options.maxOutputTokens ?? 128, temperature: 0 },
-        {
-          tools: options.tools,
-          maxSteps: options.maxSteps ?? 3,
-          ...(options.signal ? { signal: options.signal } : {}),
-        },
-      );
-    } catch (error) {
-      if (TinyLLMError.hasCode(error, 'ABORTED')) throw error;
-      failure = TinyLLMError.isInstance(error)
-        ? error
-        : new TinyLLMError({ code: 'GENERATION_FAILED', message: String(error), cause: error });
-    }
-    const latencyMs = performance.now() - startedAt;
-    for (const step of loop?.steps ?? []) {
-      const { timings, usage } = step.response;
-      generatedTokens += usage.outputTokens;
-      generationMs += timings.totalMs;
-    }
+    const { loop, failure, latencyMs, ...counts } = await runTurn(model, messages, options);
+    generatedTokens += counts.generatedTokens;
+    generationMs += counts.generationMs;
     const score = scoreTurn(testCase.expected, loop);
     const result: ToolUseCaseResult = {
       id: testCase.id,
