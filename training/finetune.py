@@ -16,7 +16,7 @@ Events go to stdout as JSON lines ({"event": "progress" | "log" | "checkpoint" |
 
 Reuses the repo's model code (qwen2_model.py), tokenizer (tinytok.py), chat template mirror
 (tooldata.render_chat), the weight recovery of onnx_to_ckpt.py (run as a subprocess) and the ONNX
-export call of train_tiny_tool_model.py (same wrapper, names, axes and opset).
+export of train_tiny_tool_model.py (qwen2_model.export_onnx).
 Usage: /usr/bin/python3 training/finetune.py --config c.json --dataset d.jsonl --out dir --work-dir w
 """
 import argparse
@@ -67,7 +67,7 @@ except ImportError as error:  # the TypeScript side checks first; this is for di
 
 torch.set_num_threads(a.threads)
 import tooldata as td  # noqa: E402
-from qwen2_model import Qwen2ForCausalLM, OnnxWrapper  # noqa: E402
+from qwen2_model import Qwen2ForCausalLM, export_onnx  # noqa: E402
 from tinytok import ByteBPE, SPECIAL_TOKENS, NONSPECIAL_ADDED  # noqa: E402
 
 config = json.load(open(a.config, encoding="utf-8"))
@@ -464,34 +464,8 @@ for name in ("config.json", "generation_config.json", "tokenizer.json", "tokeniz
     if os.path.exists(os.path.join(base_dir, name)):
         shutil.copy(os.path.join(base_dir, name), os.path.join(tmp_out, name))
 
-L, kvh, hd = cfg["num_hidden_layers"], cfg["num_key_value_heads"], cfg["hidden_size"] // cfg["num_attention_heads"]
-wrapper = OnnxWrapper(model).eval()
-past_len, T = 3, 4
-ex_ids = torch.tensor([train_rows[0][0][:T] if method == "sft" else train_rows[0][0][0][:T]])
-ex_mask = torch.ones(1, past_len + T, dtype=torch.long)
-ex_pos = torch.arange(past_len, past_len + T)[None]
-ex_past = []
-for _ in range(L):
-    ex_past += [torch.randn(1, kvh, past_len, hd), torch.randn(1, kvh, past_len, hd)]
-in_names, out_names = ["input_ids", "attention_mask", "position_ids"], ["logits"]
-dyn = {"input_ids": {0: "batch_size", 1: "sequence_length"},
-       "attention_mask": {0: "batch_size", 1: "past_sequence_length + sequence_length"},
-       "position_ids": {0: "batch_size", 1: "sequence_length"},
-       "logits": {0: "batch_size", 1: "sequence_length"}}
-for i in range(L):
-    for kv in ["key", "value"]:
-        n_in, n_out = f"past_key_values.{i}.{kv}", f"present.{i}.{kv}"
-        in_names.append(n_in)
-        out_names.append(n_out)
-        dyn[n_in] = {0: "batch_size", 2: "past_sequence_length"}
-        dyn[n_out] = {0: "batch_size", 2: "past_sequence_length + sequence_length"}
 onnx_path = os.path.join(tmp_out, "onnx", "model.onnx")
-with torch.no_grad():
-    torch.onnx.export(wrapper, (ex_ids, ex_mask, ex_pos, *ex_past), onnx_path, input_names=in_names,
-                      output_names=out_names, dynamic_axes=dyn, opset_version=14, do_constant_folding=True)
-import onnx  # noqa: E402
-
-onnx.checker.check_model(onnx.load(onnx_path))
+export_onnx(model, train_rows[0][0][:4] if method == "sft" else train_rows[0][0][0][:4], onnx_path)
 
 # reference.json: the base's tokenizer and template vectors (unchanged) and new logits, so that
 # onnx_to_ckpt.py can recover this model's weights and it can be fine-tuned again.

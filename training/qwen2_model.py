@@ -156,3 +156,38 @@ class OnnxWrapper(nn.Module):
         for k, v in presents:
             out += [k, v]
         return tuple(out)
+
+
+def export_onnx(model, example_ids, path):
+    """Writes model to path as transformers.js loads a Qwen2 decoder: OnnxWrapper's inputs and outputs,
+    the dynamic axes of the Optimum export and opset 14; then checks the file. example_ids: a few token
+    ids to trace with (any will do: the graph does not depend on them)."""
+    import onnx
+
+    cfg = model.cfg
+    L, kvh = cfg["num_hidden_layers"], cfg["num_key_value_heads"]
+    hd = cfg["hidden_size"] // cfg["num_attention_heads"]
+    wrapper = OnnxWrapper(model).eval()
+    past_len, T = 3, len(example_ids)
+    ex_ids = torch.tensor([list(example_ids)])
+    ex_mask = torch.ones(1, past_len + T, dtype=torch.long)
+    ex_pos = torch.arange(past_len, past_len + T)[None]
+    ex_past = []
+    for _ in range(L):
+        ex_past += [torch.randn(1, kvh, past_len, hd), torch.randn(1, kvh, past_len, hd)]
+    in_names, out_names = ["input_ids", "attention_mask", "position_ids"], ["logits"]
+    dyn = {"input_ids": {0: "batch_size", 1: "sequence_length"},
+           "attention_mask": {0: "batch_size", 1: "past_sequence_length + sequence_length"},
+           "position_ids": {0: "batch_size", 1: "sequence_length"},
+           "logits": {0: "batch_size", 1: "sequence_length"}}
+    for i in range(L):
+        for kv in ["key", "value"]:
+            n_in, n_out = f"past_key_values.{i}.{kv}", f"present.{i}.{kv}"
+            in_names.append(n_in)
+            out_names.append(n_out)
+            dyn[n_in] = {0: "batch_size", 2: "past_sequence_length"}
+            dyn[n_out] = {0: "batch_size", 2: "past_sequence_length + sequence_length"}
+    with torch.no_grad():
+        torch.onnx.export(wrapper, (ex_ids, ex_mask, ex_pos, *ex_past), path, input_names=in_names,
+                          output_names=out_names, dynamic_axes=dyn, opset_version=14, do_constant_folding=True)
+    onnx.checker.check_model(onnx.load(path))

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tooldata as td  # noqa: E402
-from qwen2_model import Qwen2ForCausalLM, OnnxWrapper  # noqa: E402
+from qwen2_model import Qwen2ForCausalLM, export_onnx  # noqa: E402
 from tinytok import ByteBPE, SPECIAL_TOKENS, NONSPECIAL_ADDED, SPLIT_REGEXES  # noqa: E402
 
 torch.set_num_threads(1)
@@ -418,34 +418,8 @@ def main():
     })
 
     # ---------------------------------------------------------------- ONNX export
-    L, kvh, hd = args.layers, args.kv_heads, args.hidden // args.heads
-    wrapper = OnnxWrapper(model).eval()
-    past_len, T = 3, 4
-    ex_ids = torch.tensor([prefix[:T]])
-    ex_mask = torch.ones(1, past_len + T, dtype=torch.long)
-    ex_pos = torch.arange(past_len, past_len + T)[None]
-    ex_past = []
-    for _ in range(L):
-        ex_past += [torch.randn(1, kvh, past_len, hd), torch.randn(1, kvh, past_len, hd)]
-    in_names = ["input_ids", "attention_mask", "position_ids"]
-    out_names = ["logits"]
-    dyn = {"input_ids": {0: "batch_size", 1: "sequence_length"},
-           "attention_mask": {0: "batch_size", 1: "past_sequence_length + sequence_length"},
-           "position_ids": {0: "batch_size", 1: "sequence_length"},
-           "logits": {0: "batch_size", 1: "sequence_length"}}
-    for i in range(L):
-        for kv in ["key", "value"]:
-            n_in, n_out = f"past_key_values.{i}.{kv}", f"present.{i}.{kv}"
-            in_names.append(n_in)
-            out_names.append(n_out)
-            dyn[n_in] = {0: "batch_size", 2: "past_sequence_length"}
-            dyn[n_out] = {0: "batch_size", 2: "past_sequence_length + sequence_length"}
     onnx_path = os.path.join(out, "onnx", "model.onnx")
-    with torch.no_grad():
-        torch.onnx.export(wrapper, (ex_ids, ex_mask, ex_pos, *ex_past), onnx_path, input_names=in_names,
-                          output_names=out_names, dynamic_axes=dyn, opset_version=14, do_constant_folding=True)
-    import onnx
-    onnx.checker.check_model(onnx.load(onnx_path))
+    export_onnx(model, prefix[:4], onnx_path)
     print(f"exported {onnx_path} ({os.path.getsize(onnx_path)} bytes)", flush=True)
 
     # ---------------------------------------------------------------- reference vectors
