@@ -59,9 +59,8 @@ export function describeBackendConformance(name: string, setup: BackendConforman
       'trains: monotonic progress up to the total, then a model folder',
       async () => {
         const backend = setup.createBackend();
+        // No mkdir: a backend creates its work folder (the job does too, but backends are public).
         const run = input('full');
-        const { mkdir } = await import('node:fs/promises');
-        await mkdir(run.workDir, { recursive: true });
         await backend.check(run);
         const { events, outcome } = await collect(backend, run);
         if (!outcome.ok) throw outcome.error;
@@ -85,8 +84,6 @@ export function describeBackendConformance(name: string, setup: BackendConforman
       async () => {
         const backend = setup.createBackend();
         const run = input('resumed');
-        const { mkdir } = await import('node:fs/promises');
-        await mkdir(run.workDir, { recursive: true });
         const first = await collect(backend, run, 2);
         expect(first.outcome.ok).toBe(false);
         const error = (first.outcome as { error: unknown }).error;

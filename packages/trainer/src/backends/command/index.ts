@@ -3,7 +3,7 @@
  * TRL script, or a wrapper that submits a Kubernetes Job / SkyPilot task and streams its logs)
  * and turns its Hugging Face Trainer output into the same events as the local backend.
  */
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type ExportFormat, exportConfig } from '@tinyllm/config-builder';
 import type { BackendEvent, BackendResult, BackendRunInput, TrainingBackend } from '../../backend';
@@ -76,6 +76,7 @@ export function createCommandBackend(settings: CommandBackendSettings): Training
         ...input.config,
         training: { ...input.config.training, output_dir: input.outputDir },
       };
+      await mkdir(input.workDir, { recursive: true });
       const configPath = join(input.workDir, 'config.json');
       await writeFile(configPath, JSON.stringify(config, null, 2));
       let file = '';

@@ -162,7 +162,8 @@ export function createLocalBackend(settings: LocalBackendSettings = {}): Trainin
         ...(input.maxSteps === undefined ? [] : ['--max-steps', String(input.maxSteps)]),
         ...(settings.fromScratch ? ['--from-scratch'] : []),
       ];
-      const { writeFile } = await import('node:fs/promises');
+      const { mkdir, writeFile } = await import('node:fs/promises');
+      await mkdir(input.workDir, { recursive: true });
       await writeFile(join(input.workDir, 'config.json'), JSON.stringify(input.config, null, 2));
       let done: Record<string, unknown> | undefined;
       let failure: { code: string; message: string } | undefined;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { getTemplate, type TrainingConfig } from '@tinyllm/config-builder';
 import { describe, expect, it } from 'vitest';
@@ -113,5 +113,48 @@ describe.skipIf(!python.ok)(
       steps: 4,
       timeoutMs: 300_000,
     });
+
+    it('trains DPO: the first loss is ln 2 (LoRA starts as the reference), then it falls', async () => {
+      const pairs = [
+        ['hi', 'Hello! How can I help?', 'Goodbye.'],
+        ['thanks', 'You are welcome!', 'Go away.'],
+        ['hello', 'Hello! How can I help?', 'Goodbye.'],
+        ['thank you', 'You are welcome!', 'Go away.'],
+      ];
+      const dpoDataset = join(root, 'dpo.jsonl');
+      writeFileSync(
+        dpoDataset,
+        [...pairs, ...pairs]
+          .map(([user, chosen, rejected]) =>
+            JSON.stringify({ messages: [{ role: 'user', content: user }], chosen, rejected }),
+          )
+          .join('\n'),
+      );
+      const run: BackendRunInput = {
+        config: {
+          ...config,
+          training: { ...config.training, method: 'dpo', learning_rate: 1e-3, max_length: 512 },
+        },
+        datasetPath: dpoDataset,
+        outputDir: join(root, 'dpo-out'),
+        workDir: join(root, 'dpo-work'),
+        resume: false,
+        maxSteps: 4,
+      };
+      const losses: number[] = [];
+      const backend = createLocalBackend();
+      await backend.check(run);
+      const result = await backend.run(run, {
+        signal: new AbortController().signal,
+        emit(event) {
+          if (event.type === 'progress' && event.loss !== undefined) losses.push(event.loss);
+        },
+      });
+      expect(result.steps).toBe(4);
+      expect(losses).toHaveLength(4);
+      expect(losses[0]).toBeCloseTo(Math.LN2, 3);
+      expect(losses.at(-1)!).toBeLessThan(losses[0]!);
+      expect(existsSync(join(run.outputDir, 'onnx/model.onnx'))).toBe(true);
+    }, 300_000);
   },
 );
