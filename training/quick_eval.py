@@ -31,9 +31,14 @@ p.add_argument("--split", type=int, choices=[1, 2, 3], default=None,
 p.add_argument("--variant-tools", action="store_true",
                help="give each case its own system prompt and tool list (tooldata.tool_variant, fixed seed, one that "
                     "has the tool the case needs), as apps that define their own tools would")
-p.add_argument("--multi", choices=["dev", "held"], default=None,
+p.add_argument("--multi", choices=["dev", "held", "train"], default=None,
                help="score conversations turn by turn, the model's own replies fed back: dev = tooldata.dev_multiturn_cases "
-                    "(checkpoint choice), held = eval/heldout-multiturn.jsonl of --model-dir")
+                    "(checkpoint choice), held = eval/heldout-multiturn.jsonl of --model-dir, train = "
+                    "tooldata.train_multiturn_cases (training wordings, --dev-seed as its seed)")
+p.add_argument("--dpo-out", default=None,
+               help="with --multi: write a DPO pair (finetune.py's format) for each wrong assistant message: the "
+                    "reference message chosen, the model's rejected; the reference history is fed back instead "
+                    "of the model's, so every pair's prompt is a conversation as the data has it")
 p.add_argument("--max-pos", type=int, default=2048)
 p.add_argument("--dev-seed", type=int, default=8642,
                help="seed of the dev conversations (--multi dev); stage 7d also scores a second dev set, seed 8643")
@@ -135,9 +140,31 @@ def run_turn(msgs, tools):
     return name, cargs, final, added + [{"role": "assistant", "content": final}]
 
 
+def dpo_pairs(msgs, e, name, cargs, final, added, pairs):
+    """Appends a pair for the first wrong assistant message of this turn and returns (msgs, added, final) with the
+    reference in place of the model's reply."""
+    tools = td.TOOLS
+    if e["tool"] is None:
+        if not all(x in final for x in e["answerIncludes"]) or name is not None:
+            pairs.append({"messages": msgs, "tools": tools, "chosen": e["referenceAnswer"],
+                          "rejected": added[0]["content"] if name is None else
+                          td.render_tool_call(name, cargs if isinstance(cargs, dict) else {})})
+        return msgs, [], e["referenceAnswer"]
+    call = {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": e["tool"], "arguments": e["arguments"]}}]}
+    ref = [call, {"role": "tool", "content": td.to_json_compact(td.run_tool(e["tool"], e["arguments"]))}]
+    if name != e["tool"] or not args_match(e, cargs):
+        rejected = added[0]["content"] if name is None else td.render_tool_call(name, cargs if isinstance(cargs, dict) else {})
+        pairs.append({"messages": msgs, "tools": tools, "chosen": call, "rejected": rejected})
+    elif not all(x in final for x in e["answerIncludes"]):
+        pairs.append({"messages": msgs + added, "tools": tools, "chosen": e["referenceAnswer"], "rejected": final})
+    return msgs, ref + [{"role": "assistant", "content": e["referenceAnswer"]}], e["referenceAnswer"]
+
+
 if a.multi:
     convs = (td.dev_multiturn_cases(a.dev_n, seed=a.dev_seed) if a.multi == "dev" else
+             td.train_multiturn_cases(a.dev_n, seed=a.dev_seed) if a.multi == "train" else
              [json.loads(l) for l in open(os.path.join(a.model_dir, "eval/heldout-multiturn.jsonl"))])[::a.stride][:a.limit]
+    pairs = [] if a.dpo_out else None
     by_kind, tot = {}, [0, 0, 0, 0, 0]  # turns, tool, args (of tool turns), tool turns, answer
     t0 = time.time()
     for c in convs:
@@ -160,7 +187,14 @@ if a.multi:
             if not ok:
                 print("FAIL", c["id"], t["kind"], repr(t["user"]), "|", name, json.dumps(cargs), "|", repr(final),
                       "| expected", e["referenceAnswer"])
+            if pairs is not None:
+                msgs, added, final = dpo_pairs(msgs, e, name, cargs, final, added, pairs)
             msgs += added if c.get("history", "full") == "full" else [{"role": "assistant", "content": final}]
+    if pairs is not None:
+        with open(a.dpo_out, "w") as f:
+            for row in pairs:
+                f.write(json.dumps(row) + "\n")
+        print(f"{len(pairs)} DPO pairs -> {a.dpo_out}")
     print("per kind: " + ", ".join(f"{k} {v[1]}/{v[0]}" for k, v in sorted(by_kind.items())))
     print(f"conversations {len(convs)} turns {tot[0]} tool_acc {tot[1] / tot[0]:.3f} args_acc {tot[2] / max(1, tot[3]):.3f} "
           f"turn_acc {tot[4] / tot[0]:.3f} ({time.time() - t0:.0f}s)")

@@ -1498,9 +1498,9 @@ def multiturn_case(i, turns, system=None, history="full"):
     return out
 
 
-def multiturn_cases(n, seed, part, base):
+def multiturn_cases(n, seed, part, base, cg=None):
     """n conversations of 2-5 turns; 20% with a system prompt of the part, 25% with text-only history."""
-    cg = ConvGen(base, part)
+    cg = cg or ConvGen(base, part)
     r = random.Random(seed + 1)
     systems = {"held": SYSTEM_PROMPTS_HELD, "dev": SYSTEM_PROMPTS_DEV, "train": SYSTEM_PROMPTS_V8}[part]
     cases = []
@@ -1517,6 +1517,15 @@ def heldout_multiturn_cases(n=160, seed=97531):
 
 def dev_multiturn_cases(n=80, seed=8642):
     return multiturn_cases(n, seed, "dev", DevGen(seed))
+
+
+def train_multiturn_cases(n, seed):
+    """Conversations of the training distribution (data v17, as train_tiny_tool_model.py --data-version 17 draws
+    them, another seed): to find the model's own mistakes on wordings it was trained on (quick_eval.py --dpo-out)."""
+    base = TrainGen(seed, noise=True, names=True, v5=True, v6=True, unknown_city_frac=0.6,
+                    mix={"calc": 0.22, "convert": 0.22, "weather": 0.4, "notool": 0.16})
+    cg = ConvGen(base, "train", extra=v10_extra(), v10=True, v11=True, v13=True, v14=True, v15=True, v16=True, v17=True)
+    return multiturn_cases(n, seed, "train", base, cg)
 
 
 def assert_no_heldout_multiturn():
