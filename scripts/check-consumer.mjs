@@ -3,7 +3,8 @@
 // published, installed with npm into a new app outside the workspace, then used as a user would:
 //   1. the README's "Thirty seconds of code" sample (ESM, compiled by tsc under nodenext and run;
 //      real local inference with the shipped tiny model),
-//   2. require() of every export of every package from CommonJS,
+//   2. require() of every export of every package from CommonJS (each exported class named as
+//      it is exported),
 //   3. `tsc --noEmit` of the sample and of an import of every export under moduleResolution
 //      `bundler` and `nodenext`,
 //   4. each tarball carries LICENSE, README.md and package.json, and no test files or sources.
@@ -144,6 +145,12 @@ writeFileSync(
 for (const specifier of specifiers) {
   const loaded = require(specifier);
   if (Object.keys(loaded).length === 0) throw new Error(specifier + ' exports nothing');
+  // A class keeps its name: loggers print error.constructor.name (pino's "type"), and a bundler
+  // renames a class whose body names it ("_TinyLLMError") unless told not to.
+  for (const [key, value] of Object.entries(loaded)) {
+    if (typeof value !== 'function' || !/^class\b/.test(Function.prototype.toString.call(value))) continue;
+    if (value.name !== key) throw new Error(specifier + ': the class exported as ' + key + ' is named ' + value.name);
+  }
 }
 const { tool } = require('@tinyllm/core');
 if (typeof tool !== 'function') throw new Error('@tinyllm/core has no tool()');

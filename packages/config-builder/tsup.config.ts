@@ -12,4 +12,7 @@ export default defineConfig({
   target: 'node20',
   splitting: true,
   treeshake: true,
+  // ConfigBuilder's methods construct ConfigBuilder, so esbuild emits it as `class _ConfigBuilder`;
+  // keepNames restores `ConfigBuilder.name`, which loggers and `console.log(builder)` print.
+  keepNames: true,
 });

@@ -66,6 +66,11 @@ export interface TinyLLMErrorOptions {
 
 const brand = Symbol.for('tinyllm.error');
 
+// Outside the class on purpose: a class body that names its own class is emitted by esbuild as
+// `class _TinyLLMError`, and loggers that print `error.constructor.name` (pino's `type`) showed that.
+const isBranded = (value: unknown): value is TinyLLMError =>
+  typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+
 /**
  * The base error of tinyllm. Branch on {@link TinyLLMError.code}.
  *
@@ -108,16 +113,12 @@ export class TinyLLMError extends Error {
 
   /** True for any tinyllm error, even one thrown by another copy of this package. */
   static isInstance(value: unknown): value is TinyLLMError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[brand] === true
-    );
+    return isBranded(value);
   }
 
   /** True when `value` is a tinyllm error with the given code. */
   static hasCode(value: unknown, code: ErrorCode): value is TinyLLMError {
-    return TinyLLMError.isInstance(value) && value.code === code;
+    return isBranded(value) && value.code === code;
   }
 
   /** Node's `util.inspect` shows the redacted view, never the raw `cause` (which may echo secrets). */
