@@ -123,11 +123,11 @@ def args_match(exp, got):
 
 def run_turn(msgs, tools):
     """One user turn through the tool loop (at most one tool call, as the data has): (name, arguments, final text,
-    messages the loop appended)."""
+    messages the loop appended, the model's first reply as it wrote it)."""
     first = greedy(td.render_chat(msgs, tools, True))
     mm = re.search(r"<tool_call>\s*([\s\S]*?)\s*</tool_call>", first)
     if not mm:
-        return None, None, first, [{"role": "assistant", "content": first}]
+        return None, None, first, [{"role": "assistant", "content": first}], first
     try:
         call = json.loads(mm.group(1))
         name, cargs = call.get("name"), call.get("arguments", {})
@@ -137,24 +137,21 @@ def run_turn(msgs, tools):
     added = [{"role": "assistant", "content": "", "tool_calls": [{"function": {"name": name, "arguments": cargs}}]},
              {"role": "tool", "content": td.to_json_compact(res)}]
     final = greedy(td.render_chat(msgs + added, tools, True))
-    return name, cargs, final, added + [{"role": "assistant", "content": final}]
+    return name, cargs, final, added + [{"role": "assistant", "content": final}], first
 
 
-def dpo_pairs(msgs, e, name, cargs, final, added, pairs):
+def dpo_pairs(msgs, e, name, cargs, final, added, first, pairs):
     """Appends a pair for the first wrong assistant message of this turn and returns (msgs, added, final) with the
     reference in place of the model's reply."""
     tools = td.TOOLS
     if e["tool"] is None:
         if not all(x in final for x in e["answerIncludes"]) or name is not None:
-            pairs.append({"messages": msgs, "tools": tools, "chosen": e["referenceAnswer"],
-                          "rejected": added[0]["content"] if name is None else
-                          td.render_tool_call(name, cargs if isinstance(cargs, dict) else {})})
+            pairs.append({"messages": msgs, "tools": tools, "chosen": e["referenceAnswer"], "rejected": first})
         return msgs, [], e["referenceAnswer"]
     call = {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": e["tool"], "arguments": e["arguments"]}}]}
     ref = [call, {"role": "tool", "content": td.to_json_compact(td.run_tool(e["tool"], e["arguments"]))}]
     if name != e["tool"] or not args_match(e, cargs):
-        rejected = added[0]["content"] if name is None else td.render_tool_call(name, cargs if isinstance(cargs, dict) else {})
-        pairs.append({"messages": msgs, "tools": tools, "chosen": call, "rejected": rejected})
+        pairs.append({"messages": msgs, "tools": tools, "chosen": call, "rejected": first})
     elif not all(x in final for x in e["answerIncludes"]):
         pairs.append({"messages": msgs + added, "tools": tools, "chosen": e["referenceAnswer"], "rejected": final})
     return msgs, ref + [{"role": "assistant", "content": e["referenceAnswer"]}], e["referenceAnswer"]
@@ -172,7 +169,7 @@ if a.multi:
         for t in c["turns"]:
             msgs.append({"role": "user", "content": t["user"]})
             e = t["expected"]
-            name, cargs, final, added = run_turn(msgs, td.TOOLS)
+            name, cargs, final, added, first = run_turn(msgs, td.TOOLS)
             tool_ok = name == e["tool"]
             args_ok = tool_ok and (e["tool"] is None or args_match(e, cargs))
             ok = args_ok and all(x in final for x in e["answerIncludes"])
@@ -188,7 +185,7 @@ if a.multi:
                 print("FAIL", c["id"], t["kind"], repr(t["user"]), "|", name, json.dumps(cargs), "|", repr(final),
                       "| expected", e["referenceAnswer"])
             if pairs is not None:
-                msgs, added, final = dpo_pairs(msgs, e, name, cargs, final, added, pairs)
+                msgs, added, final = dpo_pairs(msgs, e, name, cargs, final, added, first, pairs)
             msgs += added if c.get("history", "full") == "full" else [{"role": "assistant", "content": final}]
     if pairs is not None:
         with open(a.dpo_out, "w") as f:
