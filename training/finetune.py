@@ -3,7 +3,10 @@
 tinyllm-config training config and a JSONL dataset, and export an ONNX model folder the
 @tinyllm/providers transformers provider loads. The local backend of @tinyllm/trainer runs it.
 
-  SFT  line: {"messages": [...], "tools": [...]?}            loss on assistant turns only
+  SFT  line: {"messages": [...], "tools": [...]?}            loss on assistant turns only; an assistant
+                                                             message with "train": false is context only
+                                                             (axolotl's per-message flag, there read with
+                                                             message_field_training: train)
   DPO  line: {"messages": [...], "chosen": msg|str, "rejected": msg|str, "tools": [...]?}
 
 LoRA when training.use_lora is true (adapters on training.lora_target_modules, default q_proj and
@@ -165,7 +168,9 @@ def normalise(messages):
     """OpenAI messages as the template mirror wants them: tool-call arguments as objects (the
     wire format sends them as JSON strings)."""
     out = []
-    for m in messages:
+    for i, m in enumerate(messages):
+        if "train" in m and not isinstance(m["train"], bool):
+            raise ValueError(f"messages.{i}.train must be true or false")
         if m.get("tool_calls"):
             calls = []
             for tc in m["tool_calls"]:
@@ -191,7 +196,7 @@ def segments(messages, tools):
             raise ValueError("the chat template did not render this conversation incrementally")
         out.append((prefix[len(done):], False))
         target = full[len(prefix):]
-        out.append((target.rstrip("\n"), True))
+        out.append((target.rstrip("\n"), m.get("train", True) is not False))
         out.append((target[len(target.rstrip("\n")):], False))
         done = full
     return [(t, y) for t, y in out if t]

@@ -5,7 +5,11 @@ import type { TrainingMethod } from '@tinyllm/config-builder';
 import { z } from 'zod';
 import { TrainerError } from './errors';
 
-const messageSchema = z.looseObject({ role: z.enum(['system', 'user', 'assistant', 'tool']) });
+const messageSchema = z.looseObject({
+  role: z.enum(['system', 'user', 'assistant', 'tool']),
+  // `false`: the message is context, not a target (axolotl's per-message training flag).
+  train: z.boolean().optional(),
+});
 const answerSchema = z.union([z.string(), messageSchema]);
 const sftLineSchema = z.looseObject({
   messages: z.array(messageSchema).min(1),
@@ -26,7 +30,8 @@ export interface DatasetInfo {
 
 /**
  * Reads and checks a JSONL dataset: SFT lines are `{ messages, tools? }`, DPO lines add
- * `chosen` and `rejected` (an assistant message or its text).
+ * `chosen` and `rejected` (an assistant message or its text). An SFT assistant message with
+ * `train: false` is context only: the loss skips it.
  *
  * @throws {TrainerError} DATASET_INVALID naming the file, line and field.
  */

@@ -178,6 +178,14 @@ describe('createTrainingJob', () => {
       .run()
       .catch((caught: unknown) => caught)) as TrainerError;
     expect(dpo.message).toContain(':1: chosen');
+    const flag = join(root, 'train-flag.jsonl');
+    const assistant = { role: 'assistant', content: 'Hi!', train: 'no' };
+    writeFileSync(flag, JSON.stringify({ messages: [{ role: 'user', content: 'x' }, assistant] }));
+    const flagError = (await createTrainingJob({ config, dataset: flag, backend })
+      .run()
+      .catch((caught: unknown) => caught)) as TrainerError;
+    expect(flagError.code).toBe('DATASET_INVALID');
+    expect(flagError.message).toContain(`${flag}:1: messages.1.train`);
     expect(inputs).toHaveLength(0);
   });
 

@@ -114,6 +114,29 @@ describe.skipIf(!python.ok)(
       timeoutMs: 300_000,
     });
 
+    it('an assistant message with train: false is context: a line of only such messages has nothing to learn', async () => {
+      const contextOnly = join(root, 'context-only.jsonl');
+      const messages = [
+        { role: 'user', content: 'hi' },
+        { role: 'assistant', content: 'Hello!', train: false },
+      ];
+      writeFileSync(contextOnly, JSON.stringify({ messages }));
+      const run: BackendRunInput = {
+        config,
+        datasetPath: contextOnly,
+        outputDir: join(root, 'context-out'),
+        workDir: join(root, 'context-work'),
+        resume: false,
+        maxSteps: 1,
+      };
+      const error = (await createLocalBackend()
+        .run(run, { signal: new AbortController().signal, emit() {} })
+        .catch((caught: unknown) => caught)) as TrainerError;
+      expect(error.code).toBe('DATASET_INVALID');
+      expect(error.message).toContain('context-only.jsonl:1');
+      expect(error.message).toContain('no assistant message to learn from');
+    }, 300_000);
+
     it('trains DPO: the first loss is ln 2 (LoRA starts as the reference), then it falls', async () => {
       const pairs = [
         ['hi', 'Hello! How can I help?', 'Goodbye.'],
