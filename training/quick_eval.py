@@ -142,18 +142,19 @@ def run_turn(msgs, tools):
 
 def dpo_pairs(msgs, e, name, cargs, final, added, first, pairs):
     """Appends a pair for the first wrong assistant message of this turn and returns (msgs, added, final) with the
-    reference in place of the model's reply."""
+    reference in place of the model's reply. A pair holds a copy of the history: the caller extends msgs in place."""
     tools = td.TOOLS
+    history = list(msgs)
     if e["tool"] is None:
         if not all(x in final for x in e["answerIncludes"]) or name is not None:
-            pairs.append({"messages": msgs, "tools": tools, "chosen": e["referenceAnswer"], "rejected": first})
+            pairs.append({"messages": history, "tools": tools, "chosen": e["referenceAnswer"], "rejected": first})
         return msgs, [], e["referenceAnswer"]
     call = {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": e["tool"], "arguments": e["arguments"]}}]}
     ref = [call, {"role": "tool", "content": td.to_json_compact(td.run_tool(e["tool"], e["arguments"]))}]
     if name != e["tool"] or not args_match(e, cargs):
-        pairs.append({"messages": msgs, "tools": tools, "chosen": call, "rejected": first})
+        pairs.append({"messages": history, "tools": tools, "chosen": call, "rejected": first})
     elif not all(x in final for x in e["answerIncludes"]):
-        pairs.append({"messages": msgs + added, "tools": tools, "chosen": e["referenceAnswer"], "rejected": final})
+        pairs.append({"messages": history + added, "tools": tools, "chosen": e["referenceAnswer"], "rejected": final})
     return msgs, ref + [{"role": "assistant", "content": e["referenceAnswer"]}], e["referenceAnswer"]
 
 
@@ -190,6 +191,8 @@ if a.multi:
     if pairs is not None:
         with open(a.dpo_out, "w") as f:
             for row in pairs:
+                # a prompt ends with the message answered: the user's, or the tool result before the answer
+                assert row["messages"][-1]["role"] in ("user", "tool"), row["messages"][-1]
                 f.write(json.dumps(row) + "\n")
         print(f"{len(pairs)} DPO pairs -> {a.dpo_out}")
     print("per kind: " + ", ".join(f"{k} {v[1]}/{v[0]}" for k, v in sorted(by_kind.items())))
