@@ -154,7 +154,8 @@ def dpo_pairs(msgs, e, name, cargs, final, added, first, pairs):
     if name != e["tool"] or not args_match(e, cargs):
         pairs.append({"messages": history, "tools": tools, "chosen": call, "rejected": first})
     elif not all(x in final for x in e["answerIncludes"]):
-        pairs.append({"messages": history + added, "tools": tools, "chosen": e["referenceAnswer"], "rejected": final})
+        # added ends with the model's answer: the prompt is the call and its result
+        pairs.append({"messages": history + added[:-1], "tools": tools, "chosen": e["referenceAnswer"], "rejected": final})
     return msgs, ref + [{"role": "assistant", "content": e["referenceAnswer"]}], e["referenceAnswer"]
 
 
