@@ -40,12 +40,7 @@ cases = [c for c in td.train_multiturn_cases(want * 2, a.seed) if c["history"] =
 for c in cases:
     msgs = [{"role": "system", "content": c["system"]}] if c.get("system") else []
     for t in c["turns"]:
-        e = t["expected"]
-        msgs.append({"role": "user", "content": t["user"]})
-        if e["tool"] is not None:
-            msgs += [{"role": "assistant", "content": "", "tool_calls": [{"function": {"name": e["tool"], "arguments": e["arguments"]}}]},
-                     {"role": "tool", "content": td.to_json_compact(td.run_tool(e["tool"], e["arguments"]))}]
-        msgs.append({"role": "assistant", "content": e["referenceAnswer"]})
+        msgs += [{"role": "user", "content": t["user"]}] + td.reference_turn(t["expected"])
     rows.append({"messages": msgs, "tools": td.TOOLS})
 random.Random(a.seed).shuffle(rows)
 for row in rows:

@@ -149,14 +149,13 @@ def dpo_pairs(msgs, e, name, cargs, final, added, first, pairs):
         if not all(x in final for x in e["answerIncludes"]) or name is not None:
             pairs.append({"messages": history, "tools": tools, "chosen": e["referenceAnswer"], "rejected": first})
         return msgs, [], e["referenceAnswer"]
-    call = {"role": "assistant", "content": "", "tool_calls": [{"function": {"name": e["tool"], "arguments": e["arguments"]}}]}
-    ref = [call, {"role": "tool", "content": td.to_json_compact(td.run_tool(e["tool"], e["arguments"]))}]
+    ref = td.reference_turn(e)
     if name != e["tool"] or not args_match(e, cargs):
-        pairs.append({"messages": history, "tools": tools, "chosen": call, "rejected": first})
+        pairs.append({"messages": history, "tools": tools, "chosen": ref[0], "rejected": first})
     elif not all(x in final for x in e["answerIncludes"]):
         # added ends with the model's answer: the prompt is the call and its result
         pairs.append({"messages": history + added[:-1], "tools": tools, "chosen": e["referenceAnswer"], "rejected": final})
-    return msgs, ref + [{"role": "assistant", "content": e["referenceAnswer"]}], e["referenceAnswer"]
+    return msgs, ref, e["referenceAnswer"]
 
 
 if a.multi:

@@ -545,6 +545,17 @@ def heldout_case(i, ex):
     }
 
 
+def reference_turn(expected):
+    """The messages a right turn adds after the user's (in the tool loop's order): the tool call, its result and
+    the answer, or the answer alone. `expected` is a case's "expected" (heldout_case)."""
+    if expected["tool"] is None:
+        return [{"role": "assistant", "content": expected["referenceAnswer"]}]
+    call = {"function": {"name": expected["tool"], "arguments": expected["arguments"]}}
+    return [{"role": "assistant", "content": "", "tool_calls": [call]},
+            {"role": "tool", "content": to_json_compact(run_tool(expected["tool"], expected["arguments"]))},
+            {"role": "assistant", "content": expected["referenceAnswer"]}]
+
+
 # ---------------------------------------------------------------- v2 training data (augmented)
 # The v1 data used a dozen fixed sentence frames per skill, and the model learnt positions instead
 # of reading the request: on new frames it copied digits from where they used to be ("4126 / 9"
