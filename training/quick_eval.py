@@ -148,7 +148,7 @@ def dpo_pairs(msgs, e, name, cargs, final, added, first, pairs):
     if e["tool"] is None:
         if not all(x in final for x in e["answerIncludes"]) or name is not None:
             pairs.append({"messages": history, "tools": tools, "chosen": e["referenceAnswer"], "rejected": first})
-        return msgs, [], e["referenceAnswer"]
+        return msgs, td.reference_turn(e), e["referenceAnswer"]
     ref = td.reference_turn(e)
     if name != e["tool"] or not args_match(e, cargs):
         pairs.append({"messages": history, "tools": tools, "chosen": ref[0], "rejected": first})
@@ -193,6 +193,9 @@ if a.multi:
             for row in pairs:
                 # a prompt ends with the message answered: the user's, or the tool result before the answer
                 assert row["messages"][-1]["role"] in ("user", "tool"), row["messages"][-1]
+                # and every earlier user message has its reply
+                roles = [m["role"] for m in row["messages"]]
+                assert all(not (x == y == "user") for x, y in zip(roles, roles[1:])), roles
                 f.write(json.dumps(row) + "\n")
         print(f"{len(pairs)} DPO pairs -> {a.dpo_out}")
     print("per kind: " + ", ".join(f"{k} {v[1]}/{v[0]}" for k, v in sorted(by_kind.items())))
