@@ -470,7 +470,7 @@ for name in ("config.json", "generation_config.json", "tokenizer.json", "tokeniz
         shutil.copy(os.path.join(base_dir, name), os.path.join(tmp_out, name))
 
 onnx_path = os.path.join(tmp_out, "onnx", "model.onnx")
-export_onnx(model, train_rows[0][0][:4] if method == "sft" else train_rows[0][0][0][:4], onnx_path)
+export_onnx(model, onnx_path)
 
 # reference.json: the base's tokenizer and template vectors (unchanged) and new logits, so that
 # onnx_to_ckpt.py can recover this model's weights and it can be fine-tuned again.
@@ -496,7 +496,7 @@ summary = {
     "lora": lora_info, "steps": total_steps, "train_seconds": train_seconds,
     "final_loss": losses[-1] if losses else None, "eval_loss": eval_loss, "losses": losses,
     "trainable_parameters": n_trainable, "total_parameters": n_total,
-    "software": {"torch": torch.__version__, "python": sys.version.split()[0], "onnx_opset": 14, "threads": a.threads},
+    "software": {"torch": torch.__version__, "python": sys.version.split()[0], "onnx_opset": 17, "threads": a.threads},
 }
 with open(os.path.join(tmp_out, "training.json"), "w", encoding="utf-8") as f:
     json.dump({"name": os.path.basename(a.out.rstrip("/")), "trainer": "training/finetune.py", "config": config, **summary}, f, indent=2)

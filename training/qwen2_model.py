@@ -134,60 +134,12 @@ class Qwen2ForCausalLM(nn.Module):
         return self.lm_head(x), presents
 
 
-class OnnxWrapper(nn.Module):
-    """transformers.js-compatible signature: input_ids, attention_mask, position_ids,
-    past_key_values.{i}.key/value -> logits, present.{i}.key/value."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.m = model
-        self.n = model.cfg["num_hidden_layers"]
-
-    def forward(self, input_ids, attention_mask, position_ids, *past_flat):
-        past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(self.n)]
-        T = input_ids.shape[1]
-        P = past_flat[0].shape[2]
-        q_pos = torch.arange(T, device=input_ids.device) + P
-        k_pos = torch.arange(P + T, device=input_ids.device)
-        causal = k_pos[None, :] <= q_pos[:, None]  # [T, P+T]
-        mask = causal[None, None] & (attention_mask[:, None, None, :] > 0)
-        logits, presents = self.m(input_ids, position_ids, mask, past)
-        out = [logits]
-        for k, v in presents:
-            out += [k, v]
-        return tuple(out)
-
-
-def export_onnx(model, example_ids, path):
-    """Writes model to path as transformers.js loads a Qwen2 decoder: OnnxWrapper's inputs and outputs,
-    the dynamic axes of the Optimum export and opset 14; then checks the file. example_ids: a few token
-    ids to trace with (any will do: the graph does not depend on them)."""
+def export_onnx(model, path):
+    """Writes model to path as transformers.js loads a Qwen2 decoder (its inputs and outputs, KV cache in and
+    out), as export_lean_onnx.py's graph of ONNX Runtime contrib operators; then checks the file."""
     import onnx
+    from export_lean_onnx import build
 
-    cfg = model.cfg
-    L, kvh = cfg["num_hidden_layers"], cfg["num_key_value_heads"]
-    hd = cfg["hidden_size"] // cfg["num_attention_heads"]
-    wrapper = OnnxWrapper(model).eval()
-    past_len, T = 3, len(example_ids)
-    ex_ids = torch.tensor([list(example_ids)])
-    ex_mask = torch.ones(1, past_len + T, dtype=torch.long)
-    ex_pos = torch.arange(past_len, past_len + T)[None]
-    ex_past = []
-    for _ in range(L):
-        ex_past += [torch.randn(1, kvh, past_len, hd), torch.randn(1, kvh, past_len, hd)]
-    in_names, out_names = ["input_ids", "attention_mask", "position_ids"], ["logits"]
-    dyn = {"input_ids": {0: "batch_size", 1: "sequence_length"},
-           "attention_mask": {0: "batch_size", 1: "past_sequence_length + sequence_length"},
-           "position_ids": {0: "batch_size", 1: "sequence_length"},
-           "logits": {0: "batch_size", 1: "sequence_length"}}
-    for i in range(L):
-        for kv in ["key", "value"]:
-            n_in, n_out = f"past_key_values.{i}.{kv}", f"present.{i}.{kv}"
-            in_names.append(n_in)
-            out_names.append(n_out)
-            dyn[n_in] = {0: "batch_size", 2: "past_sequence_length"}
-            dyn[n_out] = {0: "batch_size", 2: "past_sequence_length + sequence_length"}
-    with torch.no_grad():
-        torch.onnx.export(wrapper, (ex_ids, ex_mask, ex_pos, *ex_past), path, input_names=in_names,
-                          output_names=out_names, dynamic_axes=dyn, opset_version=14, do_constant_folding=True)
-    onnx.checker.check_model(onnx.load(path))
+    graph = build(model.state_dict(), model.cfg)
+    onnx.checker.check_model(graph)
+    onnx.save(graph, path)

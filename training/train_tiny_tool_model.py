@@ -419,7 +419,7 @@ def main():
 
     # ---------------------------------------------------------------- ONNX export
     onnx_path = os.path.join(out, "onnx", "model.onnx")
-    export_onnx(model, prefix[:4], onnx_path)
+    export_onnx(model, onnx_path)
     print(f"exported {onnx_path} ({os.path.getsize(onnx_path)} bytes)", flush=True)
 
     # ---------------------------------------------------------------- reference vectors
@@ -491,7 +491,7 @@ def main():
         "parameters": n_params,
         "tokenizer": {"type": "byte-level BPE", "vocab_size": vocab_size, "merges": len(tok.merges), "split_regex": tok.split_regex},
         "context": {"system_prefix_tokens_with_tools": P, "max_train_conversation_tokens": maxlen},
-        "software": {"torch": torch.__version__, "python": sys.version.split()[0], "onnx_opset": 14},
+        "software": {"torch": torch.__version__, "python": sys.version.split()[0], "onnx_opset": 17},
         "results": {"total_script_wall_time_s": total, **train_info},  # a re-export keeps the training run's figures
         "note": args.note,
         "eval": None,
