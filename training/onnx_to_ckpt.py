@@ -2,7 +2,9 @@
 """Recover a PyTorch state dict from an exported onnx/model.onnx, so that training can continue
 from a shipped model whose checkpoint (kept in /tmp during training) is gone.
 
-torch.onnx.export keeps the norms, biases and embedding under their parameter names but folds
+Two graphs are read. export_lean_onnx.py's (models exported from 2026-12-04) keeps Hugging Face names,
+with q/k/v and gate/up packed. torch.onnx.export's (before) keeps the norms, biases and embedding under their
+parameter names but folds
 every Linear weight into an anonymous, transposed `onnx::MatMul_N` initializer. Which MatMul is
 which is read off the graph: the MatMul nodes of a layer run in the order q, k, v, (attention
 scores), o, gate, up, down; gate is the one whose output feeds a Sigmoid (SiLU). The result is
