@@ -35,12 +35,6 @@ keys = ["vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
 cfg = {k: cfg_json[k] for k in keys}
 L = cfg["num_hidden_layers"]
 
-consumers = {}
-for n in m.graph.node:
-    for i in n.input:
-        consumers.setdefault(i, []).append(n)
-
-
 def from_lean_graph():
     """export_lean_onnx.py's graph keeps Hugging Face names; q/k/v and gate/up are packed, weights transposed."""
     sd = {"model.embed_tokens.weight": inits["model.embed_tokens.weight"], "model.norm.weight": inits["model.norm.weight"]}
@@ -64,6 +58,10 @@ def from_lean_graph():
 
 def from_torch_export():
     """torch.onnx.export's graph (models exported before the lean graph): anonymous transposed MatMul weights."""
+    consumers = {}
+    for n in m.graph.node:
+        for i in n.input:
+            consumers.setdefault(i, []).append(n)
     weight_mm = [n for n in m.graph.node if n.op_type == "MatMul" and n.input[1] in inits]
     # the last weight MatMul is the (tied) lm_head
     lm = weight_mm[-1]
