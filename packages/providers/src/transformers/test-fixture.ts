@@ -34,6 +34,12 @@ export function fixtureReference(): {
     text: string;
     input_ids: number[];
   }>;
+  logits_test: {
+    prompt_index: number;
+    last_position_logits_first8: number[];
+    greedy_next_token_id: number;
+  };
+  greedy_generation_test: { prompt_index: number; max_new_tokens: number; new_token_ids: number[] };
 } {
   return JSON.parse(readFileSync(path.join(fixtureDir, 'reference.json'), 'utf8'));
 }

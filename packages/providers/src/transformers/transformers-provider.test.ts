@@ -100,6 +100,39 @@ describe('transformers adapter on the fixture model', () => {
     }
   });
 
+  it('computes what PyTorch computed: reference logits, then greedy generation through the KV cache', async () => {
+    // The ONNX graph is built node by node from ONNX Runtime's contrib operators
+    // (training/export_lean_onnx.py); reference.json holds the training script's PyTorch figures.
+    const reference = fixtureReference();
+    const { runtime, release } = await model.acquireRuntime();
+    try {
+      const prompt = reference.chat_template_tests[reference.logits_test.prompt_index]!;
+      const inputs = runtime.tokenizer(prompt.text, { add_special_tokens: false });
+      const forward = runtime.model as unknown as (
+        inputs: unknown,
+      ) => Promise<{ logits: { data: Float32Array; dims: number[] } }>;
+      const { logits } = await forward(inputs);
+      const vocabulary = logits.dims[2]!;
+      const last = Array.from(logits.data.subarray((prompt.input_ids.length - 1) * vocabulary));
+      reference.logits_test.last_position_logits_first8.forEach((expected, index) => {
+        expect(Math.abs(last[index]! - expected), `logit ${index}`).toBeLessThan(1e-3);
+      });
+      expect(last.indexOf(Math.max(...last))).toBe(reference.logits_test.greedy_next_token_id);
+
+      const generation = reference.greedy_generation_test;
+      const generationPrompt = reference.chat_template_tests[generation.prompt_index]!;
+      const output = (await runtime.model.generate({
+        ...runtime.tokenizer(generationPrompt.text, { add_special_tokens: false }),
+        max_new_tokens: generation.max_new_tokens,
+        do_sample: false,
+      })) as { data: BigInt64Array };
+      const newIds = Array.from(output.data, Number).slice(generationPrompt.input_ids.length);
+      expect(newIds).toEqual(generation.new_token_ids);
+    } finally {
+      release();
+    }
+  });
+
   it('tokenizes like the training script (its pre-tokenizer spells capitalised words by letter)', async () => {
     const { runtime, release } = await model.acquireRuntime();
     try {
