@@ -86,7 +86,7 @@ describe('tinyllm-chat in a terminal', () => {
     expect(text).toMatch(/\[tool call\] calculator\(\{"expression":"12 \* 7"\}\)/);
     expect(text).toContain('[tool result] {"result":84}');
     expect(text).toMatch(/assistant> [^\n]*84/);
-    expect(text).toMatch(/usage: \d+ in \+ \d+ out tokens · first token \d+ ms/);
+    expect(text).toMatch(/usage: \d+ in (\(\d+ cached\) )?\+ \d+ out tokens · first token \d+ ms/);
   });
 
   it('/tools lists the tools and /model marks the current model', async () => {

@@ -72,7 +72,7 @@ describe('npm run demo (no flags)', () => {
 
   it('prints usage with tokens, time to first token and tokens/s for every answer', () => {
     const usageLines = stdout.match(
-      /^usage: \d+ in \+ \d+ out tokens · first token \d+ ms · [\d.]+ tokens\/s · [\d.]+ s$/gm,
+      /^usage: \d+ in (\(\d+ cached\) )?\+ \d+ out tokens · first token \d+ ms · [\d.]+ tokens\/s · [\d.]+ s$/gm,
     );
     expect(usageLines).toHaveLength(3);
     expect(stdout).toMatch(/registry usage for tiny-tool-qwen: [1-9]\d* requests/);

@@ -8,7 +8,7 @@ import {
 } from './terminal';
 
 function response(
-  usage: { inputTokens: number; outputTokens: number },
+  usage: { inputTokens: number; outputTokens: number; cachedInputTokens?: number },
   timings: ChatResponse['timings'],
 ): ChatResponse {
   return {
@@ -86,12 +86,13 @@ describe('summarizeUsage and formatUsage', () => {
         { timeToFirstTokenMs: 40, totalMs: 240, tokensPerSecond: 100 },
       ),
       response(
-        { inputTokens: 430, outputTokens: 10 },
+        { inputTokens: 430, outputTokens: 10, cachedInputTokens: 415 },
         { timeToFirstTokenMs: 30, totalMs: 130, tokensPerSecond: 50 },
       ),
     ]);
     expect(usage).toMatchObject({
       inputTokens: 830,
+      cachedInputTokens: 415,
       outputTokens: 30,
       timeToFirstTokenMs: 40,
       totalMs: 370,
@@ -99,7 +100,7 @@ describe('summarizeUsage and formatUsage', () => {
     // 30 tokens over 0.2 s + 0.2 s of generation.
     expect(usage.tokensPerSecond).toBeCloseTo(75);
     expect(formatUsage(usage)).toBe(
-      'usage: 830 in + 30 out tokens · first token 40 ms · 75.0 tokens/s · 0.37 s',
+      'usage: 830 in (415 cached) + 30 out tokens · first token 40 ms · 75.0 tokens/s · 0.37 s',
     );
   });
 

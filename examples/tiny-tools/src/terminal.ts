@@ -62,6 +62,8 @@ export function createLoadProgressPrinter(output: Output): (event: ModelManagerE
 /** Usage summed over the model calls of one answer (one call per tool-loop step). */
 export interface AnswerUsage {
   inputTokens: number;
+  /** Of the input tokens, those the model continued from a cache of an earlier request. */
+  cachedInputTokens: number;
   outputTokens: number;
   estimated: boolean;
   /** Time to first token of the first call, ms. */
@@ -77,6 +79,7 @@ export function summarizeUsage(responses: readonly ChatResponse[]): AnswerUsage 
   let generatedTokens = 0;
   const summary: AnswerUsage = {
     inputTokens: 0,
+    cachedInputTokens: 0,
     outputTokens: 0,
     estimated: false,
     timeToFirstTokenMs: responses[0]?.timings.timeToFirstTokenMs,
@@ -85,6 +88,7 @@ export function summarizeUsage(responses: readonly ChatResponse[]): AnswerUsage 
   };
   for (const response of responses) {
     summary.inputTokens += response.usage.inputTokens;
+    summary.cachedInputTokens += response.usage.cachedInputTokens ?? 0;
     summary.outputTokens += response.usage.outputTokens;
     summary.estimated ||= response.usage.estimated;
     summary.totalMs += response.timings.totalMs;
@@ -98,11 +102,12 @@ export function summarizeUsage(responses: readonly ChatResponse[]): AnswerUsage 
   return summary;
 }
 
-/** `usage: 412 in + 23 out tokens · first token 41 ms · 180.2 tokens/s · 0.3 s` */
+/** `usage: 412 in (380 cached) + 23 out tokens · first token 41 ms · 180.2 tokens/s · 0.3 s` */
 export function formatUsage(usage: AnswerUsage): string {
   const approx = usage.estimated ? '~' : '';
+  const cached = usage.cachedInputTokens > 0 ? ` (${usage.cachedInputTokens} cached)` : '';
   const parts = [
-    `usage: ${approx}${usage.inputTokens} in + ${approx}${usage.outputTokens} out tokens`,
+    `usage: ${approx}${usage.inputTokens} in${cached} + ${approx}${usage.outputTokens} out tokens`,
     `first token ${usage.timeToFirstTokenMs === undefined ? 'n/a' : `${Math.round(usage.timeToFirstTokenMs)} ms`}`,
     `${usage.tokensPerSecond === undefined ? 'n/a' : usage.tokensPerSecond.toFixed(1)} tokens/s`,
     `${(usage.totalMs / 1000).toFixed(2)} s`,

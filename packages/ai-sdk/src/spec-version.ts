@@ -27,8 +27,8 @@ export const v3: SpecMapping<LanguageModelV3FinishReason, LanguageModelV3Usage, 
   usage: (usage) => ({
     inputTokens: {
       total: usage.inputTokens,
-      noCache: usage.inputTokens,
-      cacheRead: undefined,
+      noCache: usage.inputTokens - (usage.cachedInputTokens ?? 0),
+      cacheRead: usage.cachedInputTokens,
       cacheWrite: undefined,
     },
     outputTokens: { total: usage.outputTokens, text: usage.outputTokens, reasoning: undefined },
@@ -36,6 +36,9 @@ export const v3: SpecMapping<LanguageModelV3FinishReason, LanguageModelV3Usage, 
       inputTokens: usage.inputTokens,
       outputTokens: usage.outputTokens,
       totalTokens: usage.totalTokens,
+      ...(usage.cachedInputTokens === undefined
+        ? {}
+        : { cachedInputTokens: usage.cachedInputTokens }),
       estimated: usage.estimated,
     },
   }),
@@ -55,6 +58,9 @@ export const v2: SpecMapping<
     inputTokens: usage.inputTokens,
     outputTokens: usage.outputTokens,
     totalTokens: usage.totalTokens,
+    ...(usage.cachedInputTokens === undefined
+      ? {}
+      : { cachedInputTokens: usage.cachedInputTokens }),
   }),
   warning: (unsupported) =>
     unsupported.kind === 'setting'

@@ -266,6 +266,13 @@ export function describeAISDK(label: string, ai: typeof AI, version: Version): v
       expect(steps[0]?.toolResults[0]?.output).toEqual({ result: 84 });
       expect(text).toContain('84');
       expect((await result.totalUsage).outputTokens).toBeGreaterThan(0);
+      // Prompt caching: the second step's prompt starts with the whole first one.
+      const answer = steps[1]?.usage as
+        | { cachedInputTokens?: number; inputTokenDetails?: { cacheReadTokens?: number } }
+        | undefined;
+      const cacheRead =
+        version === 'v2' ? answer?.cachedInputTokens : answer?.inputTokenDetails?.cacheReadTokens;
+      expect(cacheRead).toBeGreaterThanOrEqual(steps[0]?.usage.inputTokens ?? Infinity);
     });
 
     it('an abort stops generation within a few tokens', async () => {

@@ -34,6 +34,7 @@ export {
   type ToolMessage,
   type Usage,
   type UserMessage,
+  addUsage,
   responseToMessage,
 } from './messages';
 export type {

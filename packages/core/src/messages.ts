@@ -2,7 +2,7 @@
  * Messages, tools and requests: the types every provider speaks (inferred from the zod schemas
  * in `./schemas`, which this file does not load at run time) and small helpers.
  */
-import type { AssistantMessage, ChatResponse } from './schemas/messages';
+import type { AssistantMessage, ChatResponse, Usage } from './schemas/messages';
 
 export type {
   AssistantMessage,
@@ -40,4 +40,19 @@ export function responseToMessage(
   const message: AssistantMessage = { role: 'assistant', content: response.text };
   if (response.toolCalls.length > 0) message.toolCalls = response.toolCalls;
   return message;
+}
+
+/** The usage of two requests together (a tool loop's steps, a structured reply's repairs). */
+export function addUsage(total: Usage, next: Usage): Usage {
+  const cached =
+    total.cachedInputTokens === undefined && next.cachedInputTokens === undefined
+      ? undefined
+      : (total.cachedInputTokens ?? 0) + (next.cachedInputTokens ?? 0);
+  return {
+    inputTokens: total.inputTokens + next.inputTokens,
+    outputTokens: total.outputTokens + next.outputTokens,
+    totalTokens: total.totalTokens + next.totalTokens,
+    ...(cached === undefined ? {} : { cachedInputTokens: cached }),
+    estimated: total.estimated || next.estimated,
+  };
 }

@@ -5,7 +5,7 @@
  */
 import { TinyLLMError, abortedError, throwIfAborted, toTinyLLMError } from './errors';
 import type { ChatRequest, ChatResponse, Message, ToolCall, ToolMessage, Usage } from './messages';
-import { responseToMessage } from './messages';
+import { addUsage, responseToMessage } from './messages';
 import type { ChatModel, ChatStreamEvent } from './model';
 import { type AnyTool, type Tool, toToolDefinition, validateToolArguments } from './tools';
 
@@ -147,15 +147,6 @@ async function executeToolCall(
       }),
     );
   }
-}
-
-function addUsage(total: Usage, usage: Usage): Usage {
-  return {
-    inputTokens: total.inputTokens + usage.inputTokens,
-    outputTokens: total.outputTokens + usage.outputTokens,
-    totalTokens: total.totalTokens + usage.totalTokens,
-    estimated: total.estimated || usage.estimated,
-  };
 }
 
 /**

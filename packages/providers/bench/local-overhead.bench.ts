@@ -25,6 +25,7 @@ import { createTransformers } from '../src/transformers/index';
 import {
   median,
   modelId,
+  modelOptions,
   modelsDir,
   newTokens,
   perRound,
@@ -42,7 +43,7 @@ interface Streamer {
 
 export default async function localOverheadBench(): Promise<void> {
   const transformers = createTransformers({ modelsDir });
-  const model = transformers(modelId);
+  const model = transformers(modelId, modelOptions);
   const greedy = { do_sample: false, max_new_tokens: newTokens, min_new_tokens: newTokens };
   try {
     await model.chat(request);

@@ -21,6 +21,12 @@ export const request = {
   temperature: 0,
   providerOptions: { transformers: { min_new_tokens: newTokens } },
 };
+/**
+ * Options of the adapter's model in these benches. They repeat one prompt and set the adapter
+ * against a raw `generate` that runs the whole prompt; prompt caching would skip all of it but
+ * the last token on the adapter's side, so it is off here. conversation.bench.ts measures it.
+ */
+export const modelOptions = { promptCache: false } as const;
 /** Generations per side and round. */
 export const perRound = 10;
 

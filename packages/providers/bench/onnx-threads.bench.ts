@@ -11,7 +11,16 @@
  * TINYLLM_BENCH_MODEL: another model).
  */
 import { createTransformers } from '../src/transformers/index';
-import { median, modelId, modelsDir, newTokens, perRound, request, rounds } from './local-settings';
+import {
+  median,
+  modelId,
+  modelOptions,
+  modelsDir,
+  newTokens,
+  perRound,
+  request,
+  rounds,
+} from './local-settings';
 
 export default async function onnxThreadsBench(): Promise<void> {
   const sides = {
@@ -19,7 +28,7 @@ export default async function onnxThreadsBench(): Promise<void> {
     'one thread': createTransformers({ modelsDir, sessionOptions: { intraOpNumThreads: 1 } }),
   };
   try {
-    const models = Object.values(sides).map((provider) => provider(modelId));
+    const models = Object.values(sides).map((provider) => provider(modelId, modelOptions));
     const generate = async (index: number): Promise<{ ms: number; cpuMs: number }> => {
       const cpu = process.cpuUsage();
       const started = performance.now();

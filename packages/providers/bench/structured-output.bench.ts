@@ -31,11 +31,7 @@ import {
 import { objectSchemaArbitrary } from '../src/transformers/constrained/random-schemas';
 import { vocabularyFor } from '../src/transformers/constrained/vocabulary';
 import { createTransformers } from '../src/transformers/index';
-
-const modelsDir =
-  process.env['TINYLLM_BENCH_MODELS_DIR'] ??
-  fileURLToPath(new URL('../../../models', import.meta.url));
-const modelId = process.env['TINYLLM_BENCH_MODEL'] ?? 'tiny-tool-qwen';
+import { modelId, modelOptions, modelsDir } from './local-settings';
 const schemaCount = Number(process.env['TINYLLM_BENCH_SCHEMAS'] ?? 24);
 const promptsPerSchema = Number(process.env['TINYLLM_BENCH_PROMPTS'] ?? 9);
 /** The budget, prompts and schema seed of the cases (shared with `constraint-replay.mts`). */
@@ -109,8 +105,8 @@ function isValid(text: string, schema: Record<string, unknown>): boolean {
 
 export default async function structuredOutputBench(): Promise<StructuredOutputBenchResult> {
   const transformers = createTransformers({ modelsDir });
-  const constrained = transformers(modelId);
-  const free = transformers(modelId, { constrainedDecoding: false });
+  const constrained = transformers(modelId, modelOptions);
+  const free = transformers(modelId, { ...modelOptions, constrainedDecoding: false });
   const schemas = fc.sample(objectSchemaArbitrary, { numRuns: schemaCount, seed: schemaSeed });
   try {
     // Load once and warm the session (both model objects share it through the manager).

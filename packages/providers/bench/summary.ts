@@ -45,7 +45,15 @@ import {
   tokenScenario,
 } from './contenders';
 import { importBuilt } from './built-package';
-import { modelId, modelsDir, newTokens, prompt, promptInputs, request } from './local-settings';
+import {
+  modelId,
+  modelOptions,
+  modelsDir,
+  newTokens,
+  prompt,
+  promptInputs,
+  request,
+} from './local-settings';
 import type { Contender } from './measure';
 import { type RecordedResponse, recordResponse, replayFetch } from './replay-fetch';
 import { startServerProcess } from './server-client';
@@ -396,7 +404,7 @@ async function localRow(): Promise<void> {
     modelsDir,
     ...(threads ? { sessionOptions: { intraOpNumThreads: Number(threads) } } : {}),
   });
-  const model = transformers(modelId);
+  const model = transformers(modelId, modelOptions);
   try {
     await model.chat(request);
     const { runtime, release } = await model.acquireRuntime();

@@ -17,7 +17,15 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTransformers } from '../src/transformers/index';
-import { modelId, modelsDir, newTokens, prompt, promptInputs, request } from './local-settings';
+import {
+  modelId,
+  modelOptions,
+  modelsDir,
+  newTokens,
+  prompt,
+  promptInputs,
+  request,
+} from './local-settings';
 
 const rounds = Number(process.env['TINYLLM_BENCH_ROUNDS'] ?? 32);
 
@@ -52,7 +60,7 @@ const median = (values: number[]): number => {
 export default async function transformersBench(): Promise<TransformersBenchResult> {
   // --- Reuse: first request (load included) vs second on a fresh provider.
   const transformers = createTransformers({ modelsDir });
-  const model = transformers(modelId);
+  const model = transformers(modelId, modelOptions);
   let startedAt = performance.now();
   await model.chat(request);
   const firstRequestMs = performance.now() - startedAt;

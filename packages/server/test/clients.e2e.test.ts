@@ -32,6 +32,9 @@ describe("tinyllm's openai-compatible adapter through the server", () => {
     expect(result.steps[0]?.response.toolCalls[0]?.name).toBe('calculator');
     expect(result.text).toContain('84');
     expect(result.usage.estimated).toBe(false);
+    // Prompt caching, reported as OpenAI's prompt_tokens_details.cached_tokens and read back.
+    const [call, answer] = result.steps.map((step) => step.response.usage);
+    expect(answer?.cachedInputTokens).toBeGreaterThanOrEqual(call?.inputTokens ?? Infinity);
   });
 
   it('gets MODEL_NOT_FOUND for a model the server does not serve', async () => {
@@ -69,5 +72,9 @@ describe("the AI SDK's openai-compatible provider through the server", () => {
     expect(steps[0]?.finishReason).toBe('tool-calls');
     expect(text).toContain('84');
     expect((await result.totalUsage).outputTokens).toBeGreaterThan(0);
+    // The AI SDK's provider reads the server's prompt_tokens_details.cached_tokens.
+    expect(steps[1]?.usage.cachedInputTokens).toBeGreaterThanOrEqual(
+      steps[0]?.usage.inputTokens ?? Infinity,
+    );
   });
 });

@@ -108,6 +108,11 @@ describe('the openai client against tinyllm-serve', () => {
     expect(second.finishReason).toBe('stop');
     expect(second.text).toContain('84');
     expect(second.chunks).toBeGreaterThan(3);
+    // Prompt caching: the second request starts with the whole first prompt.
+    expect(first.usage?.prompt_tokens_details?.cached_tokens).toBe(0);
+    expect(second.usage?.prompt_tokens_details?.cached_tokens).toBeGreaterThanOrEqual(
+      first.usage?.prompt_tokens ?? Number.POSITIVE_INFINITY,
+    );
   });
 
   it('answers without streaming, with usage', async () => {

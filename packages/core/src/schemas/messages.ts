@@ -136,6 +136,12 @@ export const usageSchema = z.object({
   inputTokens: z.number().int().nonnegative(),
   outputTokens: z.number().int().nonnegative(),
   totalTokens: z.number().int().nonnegative(),
+  /**
+   * Of `inputTokens`, those read from a cache of an earlier request (prompt caching: a chat's
+   * next turn starts with the history the model has already processed). Absent when the
+   * provider does not say.
+   */
+  cachedInputTokens: z.number().int().nonnegative().optional(),
   /** True when the counts are estimates (the provider did not report them). */
   estimated: z.boolean(),
 });

@@ -3,7 +3,13 @@
  */
 import type { InferSchema, SchemaInput } from '../any-schema/types';
 import { TinyLLMError } from '../errors';
-import type { ChatResponse, FinishReason, Message, Usage } from '../messages';
+import {
+  type ChatResponse,
+  type FinishReason,
+  type Message,
+  type Usage,
+  addUsage,
+} from '../messages';
 import type { ChatModel } from '../model';
 import { type ObjectOptions, objectRequest } from './object-request';
 import { parseObject } from './parse-object';
@@ -30,16 +36,6 @@ export interface GenerateObjectResult<T> {
   response: ChatResponse;
   /** How many repair requests were needed (0 when the first reply was valid). */
   repairs: number;
-}
-
-function addUsage(total: Usage | undefined, next: Usage): Usage {
-  if (!total) return next;
-  return {
-    inputTokens: total.inputTokens + next.inputTokens,
-    outputTokens: total.outputTokens + next.outputTokens,
-    totalTokens: total.totalTokens + next.totalTokens,
-    estimated: total.estimated || next.estimated,
-  };
 }
 
 function repairMessage(error: TinyLLMError): Message {
@@ -87,7 +83,7 @@ export async function generateObject<Schema extends SchemaInput>(
   let usage: Usage | undefined;
   for (let repairs = 0; ; repairs++) {
     const response = await model.chat({ ...request, messages }, callOptions);
-    usage = addUsage(usage, response.usage);
+    usage = usage ? addUsage(usage, response.usage) : response.usage;
     const context = { provider: response.provider, modelId: response.modelId };
     try {
       const object = (await parseObject(

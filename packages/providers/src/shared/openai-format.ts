@@ -169,6 +169,9 @@ export const openAIChunkSchema = z.object({
       prompt_tokens: z.number().int().nonnegative(),
       completion_tokens: z.number().int().nonnegative(),
       total_tokens: nullish(z.number().int().nonnegative()),
+      prompt_tokens_details: nullish(
+        z.object({ cached_tokens: nullish(z.number().int().nonnegative()) }),
+      ),
     }),
   ),
 });
@@ -298,11 +301,13 @@ export class OpenAIStreamAccumulator {
   push(chunk: OpenAIChunk): ProviderStreamEvent[] {
     const events: ProviderStreamEvent[] = [];
     if (chunk.usage) {
-      const { prompt_tokens, completion_tokens, total_tokens } = chunk.usage;
+      const { prompt_tokens, completion_tokens, total_tokens, prompt_tokens_details } = chunk.usage;
+      const cached = prompt_tokens_details?.cached_tokens;
       this.usage = {
         inputTokens: prompt_tokens,
         outputTokens: completion_tokens,
         totalTokens: total_tokens ?? prompt_tokens + completion_tokens,
+        ...(typeof cached === 'number' ? { cachedInputTokens: cached } : {}),
         estimated: false,
       };
     }

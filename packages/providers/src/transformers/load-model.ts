@@ -6,6 +6,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TinyLLMError } from '@tinyllm/core';
 import type { LoadedModel, ModelLoadProgress, ModelLoader } from './model-manager';
+import { clearPromptCache } from './prompt-cache';
 import type { TensorClass } from './prompt-encoder';
 
 /** Data types transformers.js can load (weights precision; picks the ONNX file variant). */
@@ -76,6 +77,10 @@ export interface TransformersLibrary {
   InterruptableStoppingCriteria: new () => { interrupt(): void; reset(): void };
   /** Tensors for prompts encoded outside the tokenizer's call (prompt-encoder.ts). */
   Tensor?: TensorClass;
+  /** transformers.js 4's KV cache class, for prompt caching (version 3 takes a plain record). */
+  DynamicCache?: new (
+    entries: Record<string, unknown>,
+  ) => unknown;
   random?: { seed(value?: number): void };
 }
 
@@ -401,6 +406,7 @@ export function createTransformersLoader(
           value: runtime,
           memoryBytes,
           dispose: async () => {
+            clearPromptCache(runtime.model);
             await runtime.model.dispose();
           },
         };

@@ -28,7 +28,7 @@ interface SectionTokenizer {
 }
 
 /** The library's tensor class (transformers.js `Tensor`). */
-export type TensorClass = new (type: 'int64', data: BigInt64Array, dims: number[]) => unknown;
+export type TensorClass = new (type: string, data: unknown, dims: number[]) => unknown;
 
 /** What the tokenizer's call returns, as `generate` takes it. */
 export interface EncodedPrompt {
