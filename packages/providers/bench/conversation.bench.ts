@@ -15,7 +15,8 @@ import { fixtureTools } from '../src/transformers/test-fixture';
 import { median, modelId, modelsDir, rounds } from './local-settings';
 
 const tools = fixtureTools();
-const script: Array<string | { result: string }> = [
+type Script = Array<string | { result: string }>;
+const script: Script = [
   'what is 48 plus 17?',
   { result: '{"result":65}' },
   'now double it',
@@ -23,6 +24,16 @@ const script: Array<string | { result: string }> = [
   "what's the weather in Madrid?",
   { result: '{"city":"Madrid","condition":"sunny","temperature_c":27}' },
   'thank you!',
+];
+/** Another user's conversation of the same shape, for the conversations taking turns. */
+const otherScript: Script = [
+  'what is 23 plus 19?',
+  { result: '{"result":42}' },
+  'now double it',
+  { result: '{"result":84}' },
+  "what's the weather in Oslo?",
+  { result: '{"city":"Oslo","condition":"snowy","temperature_c":-5}' },
+  'thanks!',
 ];
 
 interface Run {
@@ -34,21 +45,31 @@ interface Run {
   replies: string[];
 }
 
-async function converse(model: ChatModel): Promise<Run> {
-  const messages: Message[] = [];
+/** Plays the scripts as conversations taking turns request by request (a server's users). */
+async function converse(model: ChatModel, scripts: Script[] = [script]): Promise<Run> {
+  const conversations = scripts.map((steps) => ({
+    steps,
+    messages: [] as Message[],
+    responses: [] as ChatResponse[],
+  }));
   const responses: ChatResponse[] = [];
   const cpu = process.cpuUsage();
   const started = performance.now();
-  for (const step of script) {
-    const call = responses.at(-1)?.toolCalls[0];
-    messages.push(
-      typeof step === 'string'
-        ? { role: 'user', content: step }
-        : { role: 'tool', toolCallId: call!.id, toolName: call!.name, content: step.result },
-    );
-    const response = await model.chat({ messages, tools, temperature: 0 });
-    responses.push(response);
-    messages.push(responseToMessage(response));
+  for (let index = 0; index < script.length; index++) {
+    for (const conversation of conversations) {
+      const { messages } = conversation;
+      const step = conversation.steps[index]!;
+      const call = conversation.responses.at(-1)?.toolCalls[0];
+      messages.push(
+        typeof step === 'string'
+          ? { role: 'user', content: step }
+          : { role: 'tool', toolCallId: call!.id, toolName: call!.name, content: step.result },
+      );
+      const response = await model.chat({ messages, tools, temperature: 0 });
+      conversation.responses.push(response);
+      responses.push(response);
+      messages.push(responseToMessage(response));
+    }
   }
   const ms = performance.now() - started;
   const used = process.cpuUsage(cpu);
@@ -97,10 +118,40 @@ export default async function conversationBench(): Promise<{ ratio: number }> {
     console.log(
       `  on ÷ off: ${ratio.toFixed(3)}× time, ${(cpu('on') / cpu('off')).toFixed(3)}× CPU, ${(first('on') / first('off')).toFixed(3)}× last first token`,
     );
+    await interleaved();
     return { ratio };
   } finally {
     await sides.off.dispose();
     await sides.on.dispose();
+  }
+}
+
+/** Two conversations taking turns request by request: one cache entry against two. */
+async function interleaved(): Promise<void> {
+  const providers = [createTransformers({ modelsDir }), createTransformers({ modelsDir })];
+  const sides = {
+    'one entry': providers[0]!(modelId),
+    'two entries': providers[1]!(modelId, { promptCache: { maxEntries: 2 } }),
+  };
+  try {
+    const runs: Record<keyof typeof sides, Run[]> = { 'one entry': [], 'two entries': [] };
+    const names = Object.keys(sides) as Array<keyof typeof sides>;
+    for (const name of names) await converse(sides[name], [script, otherScript]);
+    for (let round = 0; round < rounds * 2; round++) {
+      for (const name of round % 2 === 0 ? names : [...names].reverse())
+        runs[name].push(await converse(sides[name], [script, otherScript]));
+    }
+    const ms = (name: keyof typeof sides) => median(runs[name].map((run) => run.ms));
+    console.log(
+      `two such conversations taking turns (${runs['one entry'][0]!.inputTokens} prompt tokens), ${rounds * 2} paired rounds:`,
+    );
+    for (const name of names)
+      console.log(
+        `  ${name.padEnd(11)}: ${ms(name).toFixed(0)} ms, ${runs[name][0]!.ranTokens} prompt tokens run`,
+      );
+    console.log(`  two ÷ one: ${(ms('two entries') / ms('one entry')).toFixed(3)}× time`);
+  } finally {
+    for (const provider of providers) await provider.dispose();
   }
 }
 

@@ -41,9 +41,9 @@ function runBin(args: string[], environment: Record<string, string> = {}) {
 beforeAll(async () => {
   // `pnpm test` builds first (turbo); a direct vitest run builds the bin if it is missing.
   if (!existsSync(bin)) execFileSync('npx', ['tsup'], { cwd: packageDir, stdio: 'ignore' });
-  // Port and output budget from a config file, the models folder from the flag.
+  // Port, output budget and prompt caches from a config file, the models folder from the flag.
   const configPath = join(workDir, 'serve.json');
-  writeFileSync(configPath, JSON.stringify({ port: 0, maxOutputTokens: 96 }));
+  writeFileSync(configPath, JSON.stringify({ port: 0, maxOutputTokens: 96, promptCache: 2 }));
   const run = runBin(['--models-dir', modelsDir, '--config', configPath], {
     TINYLLM_API_KEYS: 'sk-bin-test-key-1',
   });
@@ -110,6 +110,41 @@ describe('tinyllm-serve', () => {
     });
     for await (const chunk of second) answer += chunk.choices[0]?.delta.content ?? '';
     expect(answer).toContain('84');
+  });
+
+  it('with promptCache 2, two clients taking turns each continue from their own cache', async () => {
+    const client = new OpenAI({ baseURL, apiKey: 'sk-bin-test-key-1', maxRetries: 0 });
+    const conversations: ChatCompletionMessageParam[][] = [
+      [{ role: 'user', content: 'What is 48 plus 17?' }],
+      [{ role: 'user', content: "What's the weather in Madrid?" }],
+    ];
+    const usage: Array<OpenAI.CompletionUsage | undefined> = [];
+    for (const messages of [...conversations, ...conversations]) {
+      const completion = await client.chat.completions.create({
+        model: 'tiny-tool-qwen',
+        messages,
+        tools: openAITools,
+      });
+      usage.push(completion.usage);
+      const reply = completion.choices[0]?.message;
+      messages.push(
+        { role: 'assistant', content: reply?.content ?? null, tool_calls: reply?.tool_calls },
+        ...(reply?.tool_calls ?? []).map((call) => ({
+          role: 'tool' as const,
+          tool_call_id: call.id,
+          content: '{"result":65}',
+        })),
+      );
+    }
+    // Each client's second request starts with the whole of its first.
+    for (const [later, earlier] of [
+      [2, 0],
+      [3, 1],
+    ] as const) {
+      expect(usage[later]?.prompt_tokens_details?.cached_tokens).toBeGreaterThanOrEqual(
+        usage[earlier]?.prompt_tokens ?? Number.POSITIVE_INFINITY,
+      );
+    }
   });
 
   it('reports health without a key', async () => {

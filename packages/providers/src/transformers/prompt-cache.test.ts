@@ -120,6 +120,7 @@ describe('prompt caching (transformers)', () => {
           do_sample: false,
           return_dict_in_generate: true,
         }),
+        1,
       );
       const prefix = takePromptCache(model, second.data, library)!;
       let shared = 0;
@@ -148,20 +149,67 @@ describe('prompt caching (transformers)', () => {
     }
   });
 
-  it('after a failed generation or an unload the next request starts without a cache', async () => {
-    await converse(cachedModel, ['what is 3 plus 4?']);
+  it('with maxEntries 2, two conversations in turn each continue from their own cache', async () => {
+    const twoEntries = provider(fixtureModelId, { promptCache: { maxEntries: 2 } });
+    const oneEntry = provider(fixtureModelId);
+    for (const [model, own] of [
+      [twoEntries, true],
+      [oneEntry, false],
+    ] as const) {
+      const first: Message[] = [{ role: 'user', content: 'what is 48 plus 17?' }];
+      const second: Message[] = [{ role: 'user', content: "what's the weather in Madrid?" }];
+      const usage = [];
+      for (const messages of [first, second, first, second]) {
+        const response = await model.chat(request(messages));
+        messages.push(responseToMessage(response));
+        messages.push({ role: 'user', content: 'thank you!' });
+        usage.push(response.usage);
+      }
+      // The third and fourth requests extend the first and second conversations' prompts.
+      for (const [later, earlier] of [
+        [2, 0],
+        [3, 1],
+      ] as const) {
+        const cached = usage[later]!.cachedInputTokens!;
+        if (own) expect(cached).toBeGreaterThanOrEqual(usage[earlier]!.inputTokens);
+        else expect(cached).toBeLessThan(usage[earlier]!.inputTokens);
+      }
+    }
+  });
+
+  it('rejects a bad promptCache setting as INVALID_CONFIG naming it', () => {
+    for (const [setting, path] of [
+      [{ maxEntries: 0 }, 'promptCache.maxEntries'],
+      [{ maxEntries: 1.5 }, 'promptCache.maxEntries'],
+      ['yes', 'promptCache'],
+    ] as const) {
+      let caught: unknown;
+      try {
+        provider(fixtureModelId, { promptCache: setting as never });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toMatchObject({ code: 'INVALID_CONFIG', path });
+    }
+  });
+
+  it('a cache handed to a failed generation is gone; an unload drops them all', async () => {
+    const thanks: Message[] = [{ role: 'user', content: 'thank you!' }];
+    const reply = await cachedModel.chat(request(thanks));
+    // The next prompt extends the whole cached sequence, so its generation is handed the cache.
+    const next: Message[] = [...thanks, responseToMessage(reply), { role: 'user', content: 'hi' }];
     const { runtime, release } = await cachedModel.acquireRuntime();
     const observations = observeRuntime(runtime);
     release();
     observations.crashNextGeneration([1, 2]);
-    await expect(cachedModel.chat(request([{ role: 'user', content: 'hi' }]))).rejects.toThrow();
-    const [afterCrash] = await converse(cachedModel, ['what is 3 plus 4?']);
-    expect(afterCrash!.usage.cachedInputTokens).toBe(0);
+    await expect(cachedModel.chat(request(next))).rejects.toThrow();
+    const afterCrash = await cachedModel.chat(request(next));
+    expect(afterCrash.usage.cachedInputTokens).toBe(0);
 
     await cachedModel.unload();
-    const [afterUnload] = await converse(cachedModel, ['what is 3 plus 4?']);
-    expect(afterUnload!.usage.cachedInputTokens).toBe(0);
-    const [again] = await converse(cachedModel, ['what is 3 plus 4?']);
-    expect(again!.usage.cachedInputTokens).toBe(again!.usage.inputTokens - 1);
+    const afterUnload = await cachedModel.chat(request(next));
+    expect(afterUnload.usage.cachedInputTokens).toBe(0);
+    const again = await cachedModel.chat(request(next));
+    expect(again.usage.cachedInputTokens).toBe(again.usage.inputTokens - 1);
   });
 });

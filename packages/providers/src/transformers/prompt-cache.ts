@@ -7,11 +7,12 @@
  * turn's time (chat-cli's turns prefill 880–1,650 tokens to write 20–40). transformers.js
  * continues from a cache passed as `past_key_values` and runs only the tokens after it.
  *
- * One entry per loaded model: the last request's cache, keyed by the token ids it holds. The next
- * request takes it, cut to the longest prefix of ids it shares (ids, not text: the chat template
- * may render the model's tool call differently from how the model wrote it), and the cache that
- * request ends with replaces it. A chat's next turn shares everything but the newest message;
- * unrelated requests still share the system prompt and tools.
+ * Per loaded model, the caches of the last requests (one by default), each keyed by the token ids
+ * it holds. A request continues from the entry sharing the longest prefix of ids with its prompt
+ * (ids, not text: the chat template may render the model's tool call differently from how the
+ * model wrote it), and stores the cache it ends with. A chat's next turn shares everything but
+ * the newest message; unrelated requests still share the system prompt and tools, and with more
+ * entries a server's conversations in turn each find their own.
  *
  * Exact: attention over a cached prefix is the same arithmetic as over the prompt at once (the
  * shipped model's logits are equal, see prompt-cache.test.ts). Only caches of standard attention
@@ -41,7 +42,8 @@ interface Entry {
   keyValues: KeyValues;
 }
 
-const entries = new WeakMap<object, Entry>();
+/** Per loaded model, its entries: the most recently stored first. */
+const stores = new WeakMap<object, Entry[]>();
 
 /** What a request continues from: `past_key_values` for `generate`, covering `tokens` of its prompt. */
 export interface CachedPrefix {
@@ -50,33 +52,33 @@ export interface CachedPrefix {
 }
 
 /**
- * Takes `model`'s cache for a prompt of `ids`: the longest shared prefix (at most all ids but
- * the last, which must run to give the next token's logits), or `undefined` when none is
- * usable. The entry leaves the store either way: `generate` updates the cache it is given in
- * place, so it belongs to this request now.
+ * The cache for a prompt of `ids` from `model`'s entries: the longest shared prefix (at most all
+ * ids but the last, which must run to give the next token's logits), or `undefined` when none is
+ * usable. An entry the prompt extends whole is handed over and leaves the store (`generate`
+ * updates the cache it is given in place, and the request stores the longer one after it); a
+ * shorter shared prefix is copied out, and the entry stays for its own conversation.
  */
 export function takePromptCache(
   model: object,
   ids: BigInt64Array,
   library: PromptCacheLibrary,
 ): CachedPrefix | undefined {
-  const entry = entries.get(model);
-  if (!entry) return undefined;
-  entries.delete(model);
-  const limit = Math.min(entry.ids.length, ids.length - 1);
+  const entries = stores.get(model) ?? [];
+  let best: Entry | undefined;
   let shared = 0;
-  while (shared < limit && entry.ids[shared] === ids[shared]) shared++;
-  const keyValues =
-    shared === 0
-      ? undefined
-      : shared === entry.ids.length
-        ? entry.keyValues
-        : cutKeyValues(entry.keyValues, shared, library);
-  if (!keyValues) {
-    release(entry.keyValues);
-    return undefined;
+  for (const entry of entries) {
+    const length = sharedLength(entry.ids, ids);
+    if (length > shared) [best, shared] = [entry, length];
   }
-  if (keyValues !== entry.keyValues) release(entry.keyValues);
+  if (!best) return undefined;
+  let keyValues: KeyValues | undefined;
+  if (shared === best.ids.length) {
+    entries.splice(entries.indexOf(best), 1);
+    keyValues = best.keyValues;
+  } else {
+    keyValues = cutKeyValues(best.keyValues, shared, library);
+  }
+  if (!keyValues) return undefined;
   return {
     pastKeyValues: library.DynamicCache ? new library.DynamicCache(keyValues) : keyValues,
     tokens: shared,
@@ -84,10 +86,11 @@ export function takePromptCache(
 }
 
 /**
- * Keeps the cache `generate` returned (`return_dict_in_generate`) for `model`'s next request.
- * A result without one (another library's shape, a batch of several sequences) stores nothing.
+ * Keeps the cache `generate` returned (`return_dict_in_generate`) for `model`'s next requests,
+ * first in line, dropping the least recently stored entries past `maxEntries`. A result without
+ * one (another library's shape, a batch of several sequences) stores nothing.
  */
-export function storePromptCache(model: object, result: unknown): void {
+export function storePromptCache(model: object, result: unknown, maxEntries: number): void {
   const { sequences, past_key_values: cache } = (result ?? {}) as {
     sequences?: { dims?: number[]; data?: unknown };
     past_key_values?: Record<string, unknown>;
@@ -103,15 +106,26 @@ export function storePromptCache(model: object, result: unknown): void {
   }
   // The last sampled token never ran through the model: the cache holds one id fewer.
   if (length === undefined || length > sequences.data.length) return;
-  entries.set(model, { ids: sequences.data.slice(0, length), keyValues });
+  const entries = stores.get(model) ?? [];
+  stores.set(model, entries);
+  entries.unshift({ ids: sequences.data.slice(0, length), keyValues });
+  for (const dropped of entries.splice(maxEntries)) release(dropped.keyValues);
 }
 
-/** Forgets `model`'s cache (the model unloads, or caching is off for a request). */
+/** Forgets `model`'s caches (the model unloads, or caching is off for a request). */
 export function clearPromptCache(model: object): void {
-  const entry = entries.get(model);
-  if (!entry) return;
-  entries.delete(model);
-  release(entry.keyValues);
+  const entries = stores.get(model);
+  if (!entries) return;
+  stores.delete(model);
+  for (const entry of entries) release(entry.keyValues);
+}
+
+/** How many ids `cached` and `prompt` share from the start, leaving the prompt's last id to run. */
+function sharedLength(cached: BigInt64Array, prompt: BigInt64Array): number {
+  const limit = Math.min(cached.length, prompt.length - 1);
+  let shared = 0;
+  while (shared < limit && cached[shared] === prompt[shared]) shared++;
+  return shared;
 }
 
 /** The cache cut to its first `length` positions, or `undefined` when some state cannot be cut. */

@@ -126,11 +126,13 @@ export interface TransformersModelOptions {
   /**
    * Prompt caching: keep the model's KV cache after a request and continue the next one from the
    * longest prefix of tokens they share, so a chat's next turn runs only its new tokens through
-   * the model instead of the whole history. Exact (same logits). Costs the cache's memory per
-   * loaded model: 2 × layers × KV heads × head size × 4 bytes per token (the shipped
-   * tiny-tool-qwen: 2 KiB, so 4 MiB for its whole window; Qwen3-0.6B: 224 KiB). Default true.
+   * the model instead of the whole history. Exact (same logits). `true` (the default) keeps the
+   * last request's cache; `{ maxEntries }` keeps the last few, for an app that serves several
+   * conversations in turn; `false` keeps none. Each entry costs 2 × layers × KV heads × head size
+   * × 4 bytes per token (the shipped tiny-tool-qwen: 2 KiB, so 4 MiB for its whole window;
+   * Qwen3-0.6B: 224 KiB).
    */
-  promptCache?: boolean;
+  promptCache?: boolean | { maxEntries?: number };
 }
 
 /** A transformers.js chat model, with control over its loading. */
@@ -191,6 +193,7 @@ export function createTransformers(settings: TransformersSettings = {}): Transfo
         ? undefined
         : { ...settings.sessionOptions, ...options.sessionOptions };
     checkSessionOptions(sessionOptions, modelId);
+    const promptCacheEntries = promptCacheEntriesOf(options.promptCache, modelId);
     const loader = createTransformersLoader({
       modelId,
       modelsDir,
@@ -220,7 +223,16 @@ export function createTransformers(settings: TransformersSettings = {}): Transfo
         ...(contextLength === undefined ? {} : { contextLength }),
       },
       doStream: (request, { signal }) =>
-        generateStream({ request, signal, manager, managerKey, loader, modelId, options }),
+        generateStream({
+          request,
+          signal,
+          manager,
+          managerKey,
+          loader,
+          modelId,
+          options,
+          promptCacheEntries,
+        }),
     });
     return Object.assign(model, {
       manager,
@@ -253,6 +265,8 @@ interface GenerateStreamInit {
   loader: ModelLoader<TransformersRuntime>;
   modelId: string;
   options: TransformersModelOptions;
+  /** Caches kept for the next requests (0: prompt caching is off). */
+  promptCacheEntries: number;
 }
 
 async function* generateStream(init: GenerateStreamInit): AsyncGenerator<ProviderStreamEvent> {
@@ -368,7 +382,7 @@ async function* generateStream(init: GenerateStreamInit): AsyncGenerator<Provide
       library.random?.seed(request.seed);
     // Prompt caching needs the prompt's ids (a tensor's data; a stand-in library may have none).
     const promptIds = (inputs.input_ids as { data?: unknown }).data;
-    const caching = (options.promptCache ?? true) && promptIds instanceof BigInt64Array;
+    const caching = init.promptCacheEntries > 0 && promptIds instanceof BigInt64Array;
     let cached: CachedPrefix | undefined;
     if (!caching) clearPromptCache(model);
     else cached = takePromptCache(model, promptIds, library);
@@ -385,7 +399,7 @@ async function* generateStream(init: GenerateStreamInit): AsyncGenerator<Provide
       })
       .then(
         (result) => {
-          if (caching) storePromptCache(model, result);
+          if (caching) storePromptCache(model, result, init.promptCacheEntries);
           ended = true;
           notify();
         },
@@ -483,6 +497,26 @@ async function* generateStream(init: GenerateStreamInit): AsyncGenerator<Provide
     }
     lease.release();
   }
+}
+
+/** How many prompt caches a model keeps: `INVALID_CONFIG` naming the field for a bad count. */
+function promptCacheEntriesOf(
+  setting: TransformersModelOptions['promptCache'],
+  modelId: string,
+): number {
+  if (setting === undefined || setting === true) return 1;
+  if (setting === false) return 0;
+  const entries =
+    typeof setting === 'object' && setting !== null ? (setting.maxEntries ?? 1) : setting;
+  if (Number.isInteger(entries) && entries >= 1) return entries;
+  throw new TinyLLMError({
+    code: 'INVALID_CONFIG',
+    message: `promptCache must be true, false or { maxEntries } with a whole number ≥ 1, got ${typeof setting === 'object' && setting !== null ? `maxEntries ${String(entries)}` : String(setting)}.`,
+    retryable: false,
+    provider,
+    modelId,
+    path: typeof setting === 'object' && setting !== null ? 'promptCache.maxEntries' : 'promptCache',
+  });
 }
 
 /** The context window from a local model's config.json, when there is one (no load needed). */

@@ -42,7 +42,13 @@ describe('parseServeOptions', () => {
 
   it('lets flags win over the config file', () => {
     const path = configFile(
-      JSON.stringify({ registry: 'registry.json', port: 9000, host: '0.0.0.0', concurrency: 2 }),
+      JSON.stringify({
+        registry: 'registry.json',
+        port: 9000,
+        host: '0.0.0.0',
+        concurrency: 2,
+        promptCache: 4,
+      }),
     );
     const options = parseServeOptions(['--config', path, '--port', '9001']);
     expect(options).toMatchObject({
@@ -50,7 +56,9 @@ describe('parseServeOptions', () => {
       port: 9001,
       host: '0.0.0.0',
       concurrency: 2,
+      promptCache: 4,
     });
+    expect(parseServeOptions(['--config', path, '--prompt-cache', '0']).promptCache).toBe(0);
   });
 
   it('refuses unknown config fields, bad JSON, bad numbers and unknown flags by name', () => {
@@ -61,6 +69,9 @@ describe('parseServeOptions', () => {
     expect(
       refusal(() => parseServeOptions(['--models-dir', 'm', '--max-queue', 'lots'])).path,
     ).toBe('--max-queue');
+    expect(
+      refusal(() => parseServeOptions(['--models-dir', 'm', '--prompt-cache', '1.5'])).path,
+    ).toBe('--prompt-cache');
     expect(refusal(() => parseServeOptions(['--model-dir', 'm'])).code).toBe('INVALID_CONFIG');
     expect(refusal(() => parseServeOptions(['--models-dir', 'm', '--port', '70000'])).path).toBe(
       '--port',

@@ -23,6 +23,8 @@ export const serveConfigSchema = z.strictObject({
   maxQueue: z.number().int().nonnegative().optional(),
   /** Output tokens of a local-model request that sets no `max_tokens`. */
   maxOutputTokens: z.number().int().positive().optional(),
+  /** Prompt caches each local model keeps (conversations in turn that continue from their own); 0: none. */
+  promptCache: z.number().int().nonnegative().optional(),
 });
 export type ServeConfig = z.infer<typeof serveConfigSchema>;
 
@@ -36,6 +38,7 @@ export interface ServeOptionsResolved {
   concurrency?: number;
   maxQueue?: number;
   maxOutputTokens?: number;
+  promptCache?: number;
   help: boolean;
 }
 
@@ -52,8 +55,10 @@ Options:
   --concurrency N          requests one local model runs at once (default 1)
   --max-queue N            requests waiting per local model before 429 (default 16)
   --max-output-tokens N    default max_tokens of local models (default 256)
+  --prompt-cache N         KV caches each local model keeps, so N conversations in turn each
+                           continue from their last request (default 1; 0 turns caching off)
   --config FILE            JSON file with the same settings (modelsDir, registry, port, host,
-                           apiKeys, concurrency, maxQueue, maxOutputTokens); flags win
+                           apiKeys, concurrency, maxQueue, maxOutputTokens, promptCache); flags win
   -h, --help               show this help
 `;
 
@@ -116,6 +121,7 @@ export function parseServeOptions(
         concurrency: { type: 'string' },
         'max-queue': { type: 'string' },
         'max-output-tokens': { type: 'string' },
+        'prompt-cache': { type: 'string' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -148,6 +154,8 @@ export function parseServeOptions(
   const maxOutputTokens =
     integer(values['max-output-tokens'], '--max-output-tokens', 1) ?? config.maxOutputTokens;
   if (maxOutputTokens !== undefined) resolved.maxOutputTokens = maxOutputTokens;
+  const promptCache = integer(values['prompt-cache'], '--prompt-cache', 0) ?? config.promptCache;
+  if (promptCache !== undefined) resolved.promptCache = promptCache;
   if (resolved.port > 65_535) throw invalid('--port must be at most 65535.', '--port');
   if (!resolved.help && !resolved.modelsDir && !resolved.registry) {
     throw invalid(`Give --models-dir and/or --registry.\n\n${usage}`);

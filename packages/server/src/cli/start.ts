@@ -65,6 +65,11 @@ export async function startServe(options: ServeOptionsResolved): Promise<Started
         ...(options.maxOutputTokens === undefined
           ? {}
           : { defaultMaxOutputTokens: options.maxOutputTokens }),
+        ...(options.promptCache === undefined
+          ? {}
+          : {
+              promptCache: options.promptCache > 0 && { maxEntries: options.promptCache },
+            }),
       });
     }
   }
