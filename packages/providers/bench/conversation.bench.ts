@@ -11,20 +11,16 @@
 import { fileURLToPath } from 'node:url';
 import { type ChatModel, type ChatResponse, type Message, responseToMessage } from '@tinyllm/core';
 import { createTransformers } from '../src/transformers/index';
-import { fixtureTools } from '../src/transformers/test-fixture';
+import {
+  type ConversationScript,
+  chatCliConversation,
+  fixtureTools,
+} from '../src/transformers/test-fixture';
 import { median, modelId, modelsDir, rounds } from './local-settings';
 
 const tools = fixtureTools();
-type Script = Array<string | { result: string }>;
-const script: Script = [
-  'what is 48 plus 17?',
-  { result: '{"result":65}' },
-  'now double it',
-  { result: '{"result":130}' },
-  "what's the weather in Madrid?",
-  { result: '{"city":"Madrid","condition":"sunny","temperature_c":27}' },
-  'thank you!',
-];
+type Script = ConversationScript;
+const script = chatCliConversation;
 /** Another user's conversation of the same shape, for the conversations taking turns. */
 const otherScript: Script = [
   'what is 23 plus 19?',

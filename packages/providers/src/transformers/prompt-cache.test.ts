@@ -6,6 +6,8 @@ import { type ChatModel, type ChatRequest, type Message, responseToMessage } fro
 import { afterAll, describe, expect, it } from 'vitest';
 import { storePromptCache, takePromptCache } from './prompt-cache';
 import {
+  type ConversationScript,
+  chatCliConversation,
   fixtureModelId,
   fixtureTools,
   modelsDir,
@@ -26,7 +28,7 @@ afterAll(async () => {
 const request = (messages: Message[]): ChatRequest => ({ messages, tools, temperature: 0 });
 
 /** Plays a conversation, with the tool results given, and returns every reply with its usage. */
-async function converse(model: ChatModel, script: Array<string | { result: string }>) {
+async function converse(model: ChatModel, script: ConversationScript) {
   const messages: Message[] = [];
   const replies = [];
   for (const step of script) {
@@ -43,15 +45,7 @@ async function converse(model: ChatModel, script: Array<string | { result: strin
   return replies;
 }
 
-const conversation = [
-  'what is 48 plus 17?',
-  { result: '{"result":65}' },
-  'now double it',
-  { result: '{"result":130}' },
-  "what's the weather in Madrid?",
-  { result: '{"city":"Madrid","condition":"sunny","temperature_c":27}' },
-  'thank you!',
-];
+const conversation = chatCliConversation;
 
 describe('prompt caching (transformers)', () => {
   it('a conversation answers exactly as without the cache, each request reusing the one before', async () => {

@@ -25,6 +25,20 @@ export function fixtureTools(): ToolDefinition[] {
   return file.tools.map((tool) => tool.function);
 }
 
+/** A conversation as a script: user messages, and the results of the tool calls in between. */
+export type ConversationScript = Array<string | { result: string }>;
+
+/** chat-cli's conversation: a calculation, a follow-up on its result, a weather question, a thanks. */
+export const chatCliConversation: ConversationScript = [
+  'what is 48 plus 17?',
+  { result: '{"result":65}' },
+  'now double it',
+  { result: '{"result":130}' },
+  "what's the weather in Madrid?",
+  { result: '{"city":"Madrid","condition":"sunny","temperature_c":27}' },
+  'thank you!',
+];
+
 /** The fixture's reference vectors (`reference.json`). */
 export function fixtureReference(): {
   tokenizer_tests: Array<{ text: string; input_ids: number[] }>;

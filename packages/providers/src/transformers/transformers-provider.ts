@@ -515,7 +515,8 @@ function promptCacheEntriesOf(
     retryable: false,
     provider,
     modelId,
-    path: typeof setting === 'object' && setting !== null ? 'promptCache.maxEntries' : 'promptCache',
+    path:
+      typeof setting === 'object' && setting !== null ? 'promptCache.maxEntries' : 'promptCache',
   });
 }
 
