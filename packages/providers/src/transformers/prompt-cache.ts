@@ -4,7 +4,7 @@
  * Why: a chat app sends the whole conversation on every turn, so the next prompt starts with
  * tokens the model has just processed: the system prompt with its tool definitions, every
  * earlier message, most of its own last answer. On the CPU, prefill of that history is most of a
- * turn's time (chat-cli's turns prefill 880–1,650 tokens to write 20–40). transformers.js
+ * turn's time (chat-cli's turns prefill 880–1,650 tokens to write 7–48). transformers.js
  * continues from a cache passed as `past_key_values` and runs only the tokens after it.
  *
  * Per loaded model, the caches of the last requests (one by default), each keyed by the token ids
