@@ -75,7 +75,21 @@ describe('npm run demo (no flags)', () => {
       /^usage: \d+ in (\(\d+ cached\) )?\+ \d+ out tokens · first token \d+ ms · [\d.]+ tokens\/s · [\d.]+ s$/gm,
     );
     expect(usageLines).toHaveLength(3);
-    expect(stdout).toMatch(/registry usage for tiny-tool-qwen: [1-9]\d* requests/);
+    // The registry's analytics add up what the answers reported, prompt-cache hits included:
+    // each tool loop's second request continues from its first one's KV cache.
+    let input = 0;
+    let cached = 0;
+    for (const line of usageLines ?? []) {
+      const [, inTokens, cachedTokens] = /^usage: (\d+) in (?:\((\d+) cached\) )?/.exec(line) ?? [];
+      input += Number(inTokens);
+      cached += Number(cachedTokens ?? 0);
+    }
+    expect(cached).toBeGreaterThan(0);
+    expect(stdout).toMatch(
+      new RegExp(
+        `registry usage for tiny-tool-qwen: [1-9]\\d* requests, ${input} input tokens \\(${cached} cached\\), `,
+      ),
+    );
   });
 
   it('runs again on the same folder, updating the registry entry', async () => {

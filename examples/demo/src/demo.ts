@@ -258,7 +258,7 @@ export async function runDemo(
     await registry.flush();
     const stats = await registry.usage.stats(record.id);
     output.write(
-      `\nregistry usage for ${record.name}: ${stats.requests} requests, ${stats.tokens.output} output tokens, p50 latency ${Math.round(stats.latencyMs.p50 ?? 0)} ms\n`,
+      `\nregistry usage for ${record.name}: ${stats.requests} requests, ${stats.tokens.input} input tokens (${stats.tokens.cachedInput} cached), ${stats.tokens.output} output tokens, p50 latency ${Math.round(stats.latencyMs.p50 ?? 0)} ms\n`,
     );
     return { registryPath, configPath, model: record, answers };
   } finally {

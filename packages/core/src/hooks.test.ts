@@ -75,6 +75,19 @@ describe('withHooks', () => {
     expect(usage.totalMs).toBeGreaterThanOrEqual(0);
   });
 
+  it("carries the provider's cached input tokens into the usage event, chat and stream", async () => {
+    const model = createScriptedModel({
+      repeat: true,
+      script: [{ text: 'x', usage: { inputTokens: 900, outputTokens: 3, cachedInputTokens: 850 } }],
+    });
+    const record = recorder();
+    const observed = withHooks(model, record.hooks);
+    await observed.chat(request);
+    await observed.stream(request).finalResponse();
+    expect(record.usage().map((event) => event.cachedInputTokens)).toEqual([850, 850]);
+    expect(record.usage().map((event) => usageEventSchema.parse(event))).toEqual(record.usage());
+  });
+
   it('gives every request its own id', async () => {
     const model = createScriptedModel({ repeat: true, script: [{ text: 'x' }] });
     const record = recorder();

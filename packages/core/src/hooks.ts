@@ -357,6 +357,9 @@ class RequestTracker {
       this.timeToFirstTokenMs ?? response.timings.timeToFirstTokenMs,
     );
     event.finishReason = response.finishReason;
+    if (response.usage.cachedInputTokens !== undefined) {
+      event.cachedInputTokens = response.usage.cachedInputTokens;
+    }
     this.emitter.emitUsage(event);
   }
 

@@ -347,12 +347,20 @@ export const usageEventInputSchema = usageEventSchema
   .extend({
     inputTokens: z.number().int().nonnegative().max(limits.integerMax),
     outputTokens: z.number().int().nonnegative().max(limits.integerMax),
+    cachedInputTokens: z.number().int().nonnegative().max(limits.integerMax).optional(),
     attempt: z.number().int().positive().max(limits.integerMax).optional(),
   })
   .superRefine((value, context) => {
     const path = findUnstorableText(value);
     if (path !== undefined)
       context.addIssue({ code: 'custom', message: storableTextMessage, path });
+    if (value.cachedInputTokens !== undefined && value.cachedInputTokens > value.inputTokens) {
+      context.addIssue({
+        code: 'custom',
+        message: 'Cached input tokens are part of the input tokens: at most inputTokens.',
+        path: ['cachedInputTokens'],
+      });
+    }
   });
 
 /** Filters of usage statistics. */
@@ -375,7 +383,11 @@ export interface UsageStats {
   errorCodes: Record<string, number>;
   latencyMs: { p50: number | null; p95: number | null };
   timeToFirstTokenMs: { p50: number | null; p95: number | null };
-  tokens: { input: number; output: number; estimatedRequests: number };
+  /**
+   * Token sums. `cachedInput` is the part of `input` the providers read from their prompt cache
+   * (0 where they do not say): `cachedInput / input` is the cache's hit rate.
+   */
+  tokens: { input: number; cachedInput: number; output: number; estimatedRequests: number };
 }
 
 /**
@@ -418,6 +430,8 @@ export interface UsagePoint {
   requests: number;
   errors: number;
   inputTokens: number;
+  /** Of `inputTokens`, those read from a prompt cache. */
+  cachedInputTokens: number;
   outputTokens: number;
   latencyMs: { p50: number | null; p95: number | null };
   /** Output tokens per second of request time (sum of output tokens / sum of total time). */

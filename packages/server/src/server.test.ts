@@ -306,7 +306,12 @@ describe('createServer with scripted models', () => {
       createModel: (settings) => {
         built.push(settings.modelId);
         return createScriptedModel({
-          script: [{ text: 'from the registry', usage: { inputTokens: 4, outputTokens: 2 } }],
+          script: [
+            {
+              text: 'from the registry',
+              usage: { inputTokens: 4, outputTokens: 2, cachedInputTokens: 3 },
+            },
+          ],
         });
       },
     });
@@ -316,12 +321,14 @@ describe('createServer with scripted models', () => {
       'given',
     ]);
     const response = await post(server, { model: 'from-registry', messages: [user] });
-    expect((await response.json()).choices[0].message.content).toBe('from the registry');
+    const body = await response.json();
+    expect(body.choices[0].message.content).toBe('from the registry');
+    expect(body.usage.prompt_tokens_details).toEqual({ cached_tokens: 3 });
     expect(built).toEqual(['remote']);
     expect((await post(server, { model: 'switched-off', messages: [user] })).status).toBe(404);
     await registry.flush();
     const stats = await registry.usage.stats('from-registry');
-    expect(stats).toMatchObject({ requests: 1 });
+    expect(stats).toMatchObject({ requests: 1, tokens: { input: 4, cachedInput: 3, output: 2 } });
   });
 
   it('refuses a setup without models, or a registry without createModel', () => {

@@ -19,6 +19,12 @@ export const usageEventSchema = z.object({
   totalMs: z.number().nonnegative(),
   inputTokens: z.number().int().nonnegative(),
   outputTokens: z.number().int().nonnegative(),
+  /**
+   * Of `inputTokens`, how many the provider read from its prompt cache (a local model's KV cache
+   * of the previous turn, or a server's `prompt_tokens_details.cached_tokens`). Missing when the
+   * provider does not say.
+   */
+  cachedInputTokens: z.number().int().nonnegative().optional(),
   /** True when token counts are estimates. */
   estimated: z.boolean(),
   finishReason: finishReasonSchema.optional(),

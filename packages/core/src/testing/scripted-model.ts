@@ -18,7 +18,12 @@ export interface ScriptedReply {
   /** Defaults to `tool-calls` when there are tool calls, else `stop`. */
   finishReason?: FinishReason;
   /** Provider-reported usage; when absent, usage is estimated (and flagged `estimated`). */
-  usage?: { inputTokens: number; outputTokens: number; totalTokens?: number };
+  usage?: {
+    inputTokens: number;
+    outputTokens: number;
+    totalTokens?: number;
+    cachedInputTokens?: number;
+  };
   /** Wait this long before each chunk (and before finishing), honouring the abort signal. */
   chunkDelayMs?: number;
   /**
@@ -152,6 +157,9 @@ export function createScriptedModel(settings: ScriptedModelSettings): ScriptedMo
       outputTokens: turn.usage.outputTokens,
       totalTokens: turn.usage.totalTokens ?? turn.usage.inputTokens + turn.usage.outputTokens,
       estimated: false,
+      ...(turn.usage.cachedInputTokens === undefined
+        ? {}
+        : { cachedInputTokens: turn.usage.cachedInputTokens }),
     };
     const finishReason: FinishReason =
       turn.finishReason ?? (turn.toolCalls?.length ? 'tool-calls' : 'stop');

@@ -165,6 +165,7 @@ describe('tinyllm-registry (built dist/cli.js)', () => {
           startedAt: new Date().toISOString(),
           totalMs: 250,
           inputTokens: 12,
+          cachedInputTokens: 8,
           outputTokens: 25,
           estimated: false,
           streamed: true,
@@ -173,7 +174,10 @@ describe('tinyllm-registry (built dist/cli.js)', () => {
         const stats = JSON.parse(
           (await run('usage', 'tiny-tools@production', '--registry', registry, '--json')).stdout,
         );
-        expect(stats).toMatchObject({ requests: 1, tokens: { input: 12, output: 25 } });
+        expect(stats).toMatchObject({
+          requests: 1,
+          tokens: { input: 12, cachedInput: 8, output: 25 },
+        });
         const series = JSON.parse(
           (
             await run(
@@ -194,7 +198,7 @@ describe('tinyllm-registry (built dist/cli.js)', () => {
           ),
         ).toBe(1);
         expect((await run('usage', 'tiny-tools-v2', '--registry', registry)).stdout).toContain(
-          'requests 1',
+          'requests 1, errors 0, tokens 12 in (8 cached) / 25 out',
         );
       }
 

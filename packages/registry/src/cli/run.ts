@@ -185,10 +185,10 @@ async function runCommand(
         print(
           series,
           [
-            'start\trequests\terrors\ttokens in/out\tp50 ms\tp95 ms\ttokens/s',
+            'start\trequests\terrors\ttokens in/out\tcached in\tp50 ms\tp95 ms\ttokens/s',
             ...points.map(
               (point) =>
-                `${point.start}\t${point.requests}\t${point.errors}\t${point.inputTokens}/${point.outputTokens}\t${formatNumber(point.latencyMs.p50)}\t${formatNumber(point.latencyMs.p95)}\t${formatNumber(point.tokensPerSecond)}`,
+                `${point.start}\t${point.requests}\t${point.errors}\t${point.inputTokens}/${point.outputTokens}\t${point.cachedInputTokens}\t${formatNumber(point.latencyMs.p50)}\t${formatNumber(point.latencyMs.p95)}\t${formatNumber(point.tokensPerSecond)}`,
             ),
           ].join('\n'),
         );
@@ -200,7 +200,7 @@ async function runCommand(
       });
       print(
         stats,
-        `requests ${stats.requests}, errors ${stats.errors}, tokens ${stats.tokens.input} in / ${stats.tokens.output} out, latency p50 ${formatNumber(stats.latencyMs.p50)} ms, p95 ${formatNumber(stats.latencyMs.p95)} ms`,
+        `requests ${stats.requests}, errors ${stats.errors}, tokens ${stats.tokens.input} in${stats.tokens.cachedInput > 0 ? ` (${stats.tokens.cachedInput} cached)` : ''} / ${stats.tokens.output} out, latency p50 ${formatNumber(stats.latencyMs.p50)} ms, p95 ${formatNumber(stats.latencyMs.p95)} ms`,
       );
       return;
     }

@@ -446,6 +446,8 @@ export function describeStorageConformance(
             sessionId: index < 4 ? 's1' : 's2',
             tags: index === 0 ? ['first'] : [],
             estimated: index % 2 === 0,
+            // A provider with a prompt cache reports part of the prompt as cached; others say nothing.
+            ...(index < 3 ? { cachedInputTokens: index * 4 } : {}),
             ...(index >= 8 ? { errorCode: 'TIMEOUT' as const } : {}),
           }),
         ),
@@ -456,7 +458,12 @@ export function describeStorageConformance(
       expect(stats.latencyMs.p50).toBeCloseTo(550, 6);
       expect(stats.latencyMs.p95).toBeCloseTo(955, 6);
       expect(stats.timeToFirstTokenMs.p50).toBeCloseTo(55, 6);
-      expect(stats.tokens).toEqual({ input: 100, output: 50, estimatedRequests: 5 });
+      expect(stats.tokens).toEqual({
+        input: 100,
+        cachedInput: 12,
+        output: 50,
+        estimatedRequests: 5,
+      });
       expect((await r.usage.stats(a.id, { sessionId: 's1' })).requests).toBe(4);
       expect((await r.usage.stats(a.id, { tag: 'first' })).requests).toBe(1);
       expect((await r.usage.stats(a.id, { since: '2026-01-02T00:00:00.000Z' })).requests).toBe(0);
@@ -582,6 +589,11 @@ export function describeStorageConformance(
         r.usage.record(edge.id, usageEvent(5, { inputTokens: 2 ** 31 })),
         'INVALID_REQUEST',
       );
+      const cachedError = await expectCode(
+        r.usage.record(edge.id, usageEvent(5, { inputTokens: 10, cachedInputTokens: 11 })),
+        'INVALID_REQUEST',
+      );
+      expect(cachedError.path).toBe('cachedInputTokens');
       expect((await r.usage.stats(edge.id)).requests).toBe(0);
       expect((await r.models.list()).total).toBe(1);
       // Looking such text up finds nothing rather than failing (found by the reliability fuzzer).
@@ -744,7 +756,7 @@ export function describeStorageConformance(
       const at = (hour: number, minute = 0) =>
         new Date(Date.UTC(2026, 0, 1, hour, minute)).toISOString();
       await r.usage.record(a.id, [
-        usageEvent(100, { startedAt: at(0, 5), outputTokens: 10 }),
+        usageEvent(100, { startedAt: at(0, 5), outputTokens: 10, cachedInputTokens: 7 }),
         usageEvent(300, { startedAt: at(0, 50), outputTokens: 30, errorCode: 'TIMEOUT' }),
         usageEvent(1000, { startedAt: at(2, 0), outputTokens: 50 }),
         usageEvent(1000, { startedAt: at(5, 0) }), // outside the window
@@ -762,6 +774,7 @@ export function describeStorageConformance(
         start: at(0),
         errors: 1,
         inputTokens: 20,
+        cachedInputTokens: 7,
         outputTokens: 40,
         tokensPerSecond: 100,
       });
@@ -772,6 +785,7 @@ export function describeStorageConformance(
         tokensPerSecond: null,
         latencyMs: { p50: null },
       });
+      expect(seriesA!.points[1]!.cachedInputTokens).toBe(0);
       expect(seriesB!.points.map((point) => point.requests)).toEqual([0, 1, 0]);
       const daily = await r.usage.series([a.id], { since: at(0), until: at(23), bucket: 'day' });
       expect(daily.models[0]!.points).toHaveLength(1);

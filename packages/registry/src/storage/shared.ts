@@ -189,6 +189,7 @@ export function computeUsageStats(modelRecordId: string, records: UsageRecord[])
   const errorCodes: Record<string, number> = {};
   let errors = 0;
   let input = 0;
+  let cachedInput = 0;
   let output = 0;
   let estimatedRequests = 0;
   for (const record of records) {
@@ -199,6 +200,7 @@ export function computeUsageStats(modelRecordId: string, records: UsageRecord[])
       errorCodes[record.errorCode] = (errorCodes[record.errorCode] ?? 0) + 1;
     }
     input += record.inputTokens;
+    cachedInput += record.cachedInputTokens ?? 0;
     output += record.outputTokens;
     if (record.estimated) estimatedRequests += 1;
   }
@@ -211,6 +213,6 @@ export function computeUsageStats(modelRecordId: string, records: UsageRecord[])
     errorCodes,
     latencyMs: { p50: percentile(totals, 0.5), p95: percentile(totals, 0.95) },
     timeToFirstTokenMs: { p50: percentile(firstTokens, 0.5), p95: percentile(firstTokens, 0.95) },
-    tokens: { input, output, estimatedRequests },
+    tokens: { input, cachedInput, output, estimatedRequests },
   };
 }

@@ -37,11 +37,13 @@ export function computeUsageSeries(
     const latencies = bucket.map((record) => record.totalMs).sort((a, b) => a - b);
     let errors = 0;
     let inputTokens = 0;
+    let cachedInputTokens = 0;
     let outputTokens = 0;
     let totalMs = 0;
     for (const record of bucket) {
       if (record.errorCode !== undefined) errors += 1;
       inputTokens += record.inputTokens;
+      cachedInputTokens += record.cachedInputTokens ?? 0;
       outputTokens += record.outputTokens;
       totalMs += record.totalMs;
     }
@@ -50,6 +52,7 @@ export function computeUsageSeries(
       requests: bucket.length,
       errors,
       inputTokens,
+      cachedInputTokens,
       outputTokens,
       latencyMs: { p50: percentile(latencies, 0.5), p95: percentile(latencies, 0.95) },
       tokensPerSecond: totalMs > 0 ? (outputTokens * 1000) / totalMs : null,

@@ -109,4 +109,13 @@ CREATE UNIQUE INDEX llm_model_aliases_key ON {schema}.llm_model_aliases (owner_i
 CREATE INDEX llm_model_aliases_model ON {schema}.llm_model_aliases (model_record_id);
 `,
   },
+  {
+    version: 3,
+    name: 'cached input tokens of usage events',
+    // Events recorded before this version never carried the field (the schema dropped it):
+    // 0 is their true count of tokens known to be cached.
+    sql: `
+ALTER TABLE {schema}.llm_usage_events ADD COLUMN cached_input_tokens integer NOT NULL DEFAULT 0;
+`,
+  },
 ];

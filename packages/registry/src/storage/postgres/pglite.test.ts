@@ -77,6 +77,50 @@ describe('postgres storage on PGlite', () => {
     );
   });
 
+  it('upgrades a version-2 database in place: its usage stays and counts no cached tokens', async () => {
+    // The schema as the previous release left it: migrations 1 and 2, and one stored event.
+    const schema = 'upgrade_from_2';
+    await shared.exec(
+      `CREATE SCHEMA ${schema}; CREATE TABLE ${schema}.llm_registry_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());`,
+    );
+    for (const migration of migrations.filter((entry) => entry.version <= 2)) {
+      await shared.exec(migration.sql.replaceAll('{schema}', schema));
+      await shared.query(
+        `INSERT INTO ${schema}.llm_registry_migrations (version, name) VALUES ($1, $2)`,
+        [migration.version, migration.name],
+      );
+    }
+    const event = {
+      requestId: 'r-old',
+      provider: 'ollama',
+      modelId: 'm',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      totalMs: 40,
+      inputTokens: 30,
+      outputTokens: 5,
+      estimated: false,
+      streamed: false,
+    };
+    await shared.query(
+      `INSERT INTO ${schema}.llm_usage_events (model_record_id, started_at, total_ms, input_tokens, output_tokens, estimated, event) VALUES ('m-old', $1::timestamptz, 40, 30, 5, false, $2::jsonb)`,
+      [event.startedAt, JSON.stringify({ ...event, modelRecordId: 'm-old' })],
+    );
+    const storage = createPostgresStorage({ client: shared, schema });
+    const stats = await storage.usageStats('m-old', {});
+    expect(stats.tokens).toEqual({ input: 30, cachedInput: 0, output: 5, estimatedRequests: 0 });
+    await storage.appendUsage([
+      { ...event, requestId: 'r-new', modelRecordId: 'm-old', cachedInputTokens: 25 },
+    ]);
+    expect((await storage.usageStats('m-old', {})).tokens).toMatchObject({
+      input: 60,
+      cachedInput: 25,
+    });
+    const { rows } = await shared.query<{ version: number }>(
+      `SELECT version FROM ${schema}.llm_registry_migrations ORDER BY version`,
+    );
+    expect(rows.map((row) => row.version)).toEqual(migrations.map((entry) => entry.version));
+  });
+
   it('rejects an unsafe schema name', () => {
     expect(() => createPostgresStorage({ client: shared, schema: 'x"; drop' })).toThrow(/schema/);
   });

@@ -20,14 +20,15 @@ export async function appendUsageRows(
   await client.transaction(async (tx) => {
     for (const record of records) {
       await tx.query(
-        `INSERT INTO ${usage} (model_record_id, started_at, total_ms, time_to_first_token_ms, input_tokens, output_tokens, estimated, error_code, session_id, tags, event, owner_id)
-         VALUES ($1, $2::timestamptz, $3, $4, $5, $6, $7, $8, $9, ${textArray(10)}, $11::jsonb, $12)`,
+        `INSERT INTO ${usage} (model_record_id, started_at, total_ms, time_to_first_token_ms, input_tokens, cached_input_tokens, output_tokens, estimated, error_code, session_id, tags, event, owner_id)
+         VALUES ($1, $2::timestamptz, $3, $4, $5, $6, $7, $8, $9, $10, ${textArray(11)}, $12::jsonb, $13)`,
         [
           record.modelRecordId,
           record.startedAt,
           record.totalMs,
           record.timeToFirstTokenMs ?? null,
           record.inputTokens,
+          record.cachedInputTokens ?? 0,
           record.outputTokens,
           record.estimated,
           record.errorCode ?? null,
@@ -97,6 +98,7 @@ export async function queryUsageStats(
             percentile_cont(0.5) WITHIN GROUP (ORDER BY time_to_first_token_ms) AS ttft_p50,
             percentile_cont(0.95) WITHIN GROUP (ORDER BY time_to_first_token_ms) AS ttft_p95,
             coalesce(sum(input_tokens), 0)::float8 AS input,
+            coalesce(sum(cached_input_tokens), 0)::float8 AS cached_input,
             coalesce(sum(output_tokens), 0)::float8 AS output,
             (count(*) FILTER (WHERE estimated))::float8 AS estimated
        FROM ${usage} WHERE ${where}`,
@@ -120,6 +122,7 @@ export async function queryUsageStats(
     timeToFirstTokenMs: { p50: numberOrNull(row.ttft_p50), p95: numberOrNull(row.ttft_p95) },
     tokens: {
       input: Number(row.input ?? 0),
+      cachedInput: Number(row.cached_input ?? 0),
       output: Number(row.output ?? 0),
       estimatedRequests: Number(row.estimated ?? 0),
     },
