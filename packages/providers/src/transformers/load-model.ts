@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { TinyLLMError } from '@tinyllm/core';
 import type { LoadedModel, ModelLoadProgress, ModelLoader } from './model-manager';
-import { clearPromptCache } from './prompt-cache';
+import { clearPromptCache, promptCacheBytes } from './prompt-cache';
 import type { TensorClass } from './prompt-encoder';
 
 /** Data types transformers.js can load (weights precision; picks the ONNX file variant). */
@@ -408,6 +408,11 @@ export function createTransformersLoader(
           dispose: async () => {
             clearPromptCache(runtime.model);
             await runtime.model.dispose();
+          },
+          // The prompt cache counts in the manager's memory budget and goes before any model.
+          cache: {
+            bytes: () => promptCacheBytes(runtime.model),
+            clear: () => clearPromptCache(runtime.model),
           },
         };
       } catch (cause) {

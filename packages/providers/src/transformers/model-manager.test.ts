@@ -140,6 +140,64 @@ describe('createModelManager', () => {
     await manager.dispose();
   });
 
+  it('counts caches in the budget and clears them, least recently used first, before unloading a model', async () => {
+    // A model whose cache grows by `grow` bytes per request (as a prompt cache does).
+    const cached = (bytes: number, grow: number) => {
+      const cache = { held: 0, clears: 0 };
+      const loader: ModelLoader<{ use(): void }> = {
+        estimateMemoryBytes: () => bytes,
+        load: async () => ({
+          value: {
+            use: () => {
+              cache.held += grow;
+            },
+          },
+          memoryBytes: bytes,
+          dispose: () => {},
+          cache: {
+            bytes: () => cache.held,
+            clear: () => {
+              cache.held = 0;
+              cache.clears++;
+            },
+          },
+        }),
+      };
+      return { loader, cache };
+    };
+    const manager = createModelManager({ maxLoadedModels: 10, memoryBudgetBytes: 300 });
+    const events = recordEvents(manager);
+    const a = cached(100, 40);
+    const b = cached(100, 30);
+    const use = async (id: string, loader: ModelLoader<{ use(): void }>) => {
+      const lease = await manager.acquire(id, loader);
+      lease.value.use();
+      lease.release();
+    };
+    await use('a', a.loader);
+    await use('b', b.loader);
+    expect(manager.models().map((model) => [model.modelId, model.cacheBytes])).toEqual([
+      ['a', 40],
+      ['b', 30],
+    ]);
+    // 100 + 40 + 100 + 30 = 270: a third model of 100 needs room. a's cache (the least recently
+    // used) is not enough; b's goes too, and no model is unloaded.
+    const c = cached(100, 0);
+    await use('c', c.loader);
+    expect([a.cache.clears, b.cache.clears]).toEqual([1, 1]);
+    expect(events.filter((event) => event.type === 'cache-clear')).toEqual([
+      { type: 'cache-clear', modelId: 'a', cacheBytes: 40 },
+      { type: 'cache-clear', modelId: 'b', cacheBytes: 30 },
+    ]);
+    expect(events.some((event) => event.type === 'unload')).toBe(false);
+    // Three models fill the budget: a request that grows its own model's cache past it loses
+    // that cache when it ends, and the models stay.
+    await use('a', a.loader);
+    expect(a.cache).toEqual({ held: 0, clears: 2 });
+    expect(manager.models().map((model) => model.modelId)).toEqual(['b', 'c', 'a']);
+    await manager.dispose();
+  });
+
   it('never evicts a model in use: a load that cannot fit fails with a retryable MEMORY_EXCEEDED', async () => {
     const manager = createModelManager({ maxLoadedModels: 1 });
     const a = fakeLoader('a');

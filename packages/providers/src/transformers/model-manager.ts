@@ -28,7 +28,9 @@ export type ModelManagerEvent =
   | { type: 'load-progress'; modelId: string; progress: ModelLoadProgress }
   | { type: 'load-end'; modelId: string; durationMs: number; memoryBytes: number }
   | { type: 'load-error'; modelId: string; error: TinyLLMError }
-  | { type: 'unload'; modelId: string; reason: UnloadReason; memoryBytes: number };
+  | { type: 'unload'; modelId: string; reason: UnloadReason; memoryBytes: number }
+  /** A model's cache was given back to keep the memory budget (the model stays loaded). */
+  | { type: 'cache-clear'; modelId: string; cacheBytes: number };
 
 /** A model once loaded: its value, its memory and how to free it. */
 export interface LoadedModel<T> {
@@ -37,6 +39,12 @@ export interface LoadedModel<T> {
   memoryBytes?: number;
   /** Frees the model's resources (ONNX sessions…). */
   dispose(): void | Promise<void>;
+  /**
+   * Memory the model holds beyond `memoryBytes` and can give back at once: the transformers
+   * provider's prompt cache. It counts in the memory budget, and the manager clears it (least
+   * recently used model first) before unloading any model for room.
+   */
+  cache?: { bytes(): number; clear(): void };
 }
 
 /** How the manager loads one model. */
@@ -54,7 +62,10 @@ export interface ModelLoader<T> {
 export interface ModelManagerOptions {
   /** Most models loaded at once; past it the least recently used idle model is unloaded. Default 2. */
   maxLoadedModels?: number;
-  /** Memory budget in bytes for all loaded models (by their estimates). Default: no budget. */
+  /**
+   * Memory budget in bytes for all loaded models (by their estimates) and their caches. Caches
+   * are cleared before models are unloaded for room. Default: no budget.
+   */
   memoryBudgetBytes?: number;
   /** Unload a model after it has been idle this long, in ms. Default: never. */
   idleTimeoutMs?: number;
@@ -88,6 +99,8 @@ export interface ManagedModelInfo {
   modelId: string;
   state: 'loading' | 'loaded' | 'unloading';
   memoryBytes: number;
+  /** Bytes of its cache (e.g. prompt cache) on top of `memoryBytes`. */
+  cacheBytes: number;
   activeRequests: number;
   queuedRequests: number;
   /** How many times this model has been loaded since the manager was created. */
@@ -262,12 +275,41 @@ export function createModelManager(options: ModelManagerOptions = {}): ModelMana
     return entry.unloading;
   };
 
-  const usedBytes = (except: Entry): number => {
+  const cacheBytes = (entry: Entry): number => {
+    try {
+      return Math.max(0, entry.loaded?.cache?.bytes() ?? 0);
+    } catch {
+      return 0;
+    }
+  };
+
+  const usedBytes = (except?: Entry): number => {
     let total = 0;
     for (const entry of entries.values())
       if (entry !== except && (entry.state === 'loaded' || entry.state === 'loading'))
-        total += entry.memoryBytes;
+        total += entry.memoryBytes + cacheBytes(entry);
     return total;
+  };
+
+  /**
+   * Clears caches of idle models, least recently used first, until `fits()` (a cache is cheaper
+   * to rebuild than a model to reload, so caches go before any model does).
+   */
+  const clearCaches = (fits: () => boolean, except?: Entry): void => {
+    const holders = [...entries.values()]
+      .filter((other) => other !== except && other.state === 'loaded' && isIdle(other))
+      .sort((a, b) => a.lastUsed - b.lastUsed);
+    for (const holder of holders) {
+      if (fits()) return;
+      const bytes = cacheBytes(holder);
+      if (bytes === 0) continue;
+      try {
+        holder.loaded?.cache?.clear();
+      } catch {
+        // A cache that fails to clear keeps counting; eviction is the next resort.
+      }
+      emit({ type: 'cache-clear', modelId: holder.modelId, cacheBytes: bytes });
+    }
   };
 
   const residentCount = (except: Entry): number => {
@@ -301,6 +343,7 @@ export function createModelManager(options: ModelManagerOptions = {}): ModelMana
       if (!victim) throw busyError(entry, 'maxLoadedModels', bytes);
       evictions.push(startUnload(victim, 'lru'));
     }
+    if (budget !== undefined) clearCaches(() => usedBytes(entry) + bytes <= budget, entry);
     while (budget !== undefined && usedBytes(entry) + bytes > budget) {
       const victim = candidates.shift();
       if (!victim) throw busyError(entry, 'memoryBudgetBytes', bytes);
@@ -377,6 +420,7 @@ export function createModelManager(options: ModelManagerOptions = {}): ModelMana
     // A model measured only after loading (a Hub download) may be larger than its estimate:
     // make room for it now, best effort (busy models stay).
     if (budget !== undefined && entry.memoryBytes > estimate) {
+      clearCaches(() => usedBytes(entry) + entry.memoryBytes <= budget, entry);
       const idle = [...entries.values()]
         .filter((other) => other !== entry && other.state === 'loaded' && isIdle(other))
         .sort((a, b) => a.lastUsed - b.lastUsed);
@@ -468,6 +512,9 @@ export function createModelManager(options: ModelManagerOptions = {}): ModelMana
   const releaseTurn = (entry: Entry): void => {
     entry.active--;
     entry.lastUsed = ++clock;
+    // The request may have grown its model's cache past the budget: idle models' caches go,
+    // this one's last (it is the most recently used; kept while requests wait for it).
+    if (budget !== undefined) clearCaches(() => usedBytes() <= budget);
     if (entry.active === 0 && entry.pendingUnload.length > 0) {
       const resolvers = entry.pendingUnload.splice(0);
       void startUnload(entry, entry.pendingUnloadReason).then(() => {
@@ -571,6 +618,7 @@ export function createModelManager(options: ModelManagerOptions = {}): ModelMana
           modelId: entry.modelId,
           state: entry.state as ManagedModelInfo['state'],
           memoryBytes: entry.memoryBytes,
+          cacheBytes: cacheBytes(entry),
           activeRequests: entry.active,
           queuedRequests: entry.waiters.length,
           loadCount: loadCounts.get(entry.modelId) ?? 0,

@@ -171,6 +171,38 @@ describe('prompt caching (transformers)', () => {
     }
   });
 
+  it("counts in the model manager's memory budget, and goes before the model does", async () => {
+    const thanks: Message[] = [{ role: 'user', content: 'thank you!' }];
+    const reply = await cachedModel.chat(request(thanks));
+    const [info] = provider.manager.models();
+    // float32 keys and values: 2 × 4 layers × 2 KV heads × 32 dims × 4 bytes = 2 KiB a token,
+    // for the prompt and the reply but its last token (which never ran through the model).
+    expect(info!.cacheBytes % 2048).toBe(0);
+    const tokens = info!.cacheBytes / 2048;
+    expect(tokens).toBeGreaterThanOrEqual(reply.usage.inputTokens);
+    expect(tokens).toBeLessThan(reply.usage.inputTokens + reply.usage.outputTokens);
+
+    // A budget with room for the model and ~100 tokens of cache: the ~450-token cache of a
+    // request is cleared after it, the model stays loaded, and the next turn starts afresh.
+    const events: string[] = [];
+    const tight = createTransformers({
+      modelsDir,
+      manager: {
+        memoryBudgetBytes: info!.memoryBytes + 100 * 2048,
+        onEvent: (event) => {
+          if (event.type !== 'load-progress') events.push(event.type);
+        },
+      },
+    });
+    const model = tight(fixtureModelId);
+    const first = await model.chat(request(thanks));
+    const next: Message[] = [...thanks, responseToMessage(first), { role: 'user', content: 'hi' }];
+    expect((await model.chat(request(next))).usage.cachedInputTokens).toBe(0);
+    expect(tight.manager.models()).toMatchObject([{ state: 'loaded', cacheBytes: 0 }]);
+    expect(events).toEqual(['load-start', 'load-end', 'cache-clear', 'cache-clear']);
+    await tight.dispose();
+  });
+
   it('rejects a bad promptCache setting as INVALID_CONFIG naming it', () => {
     for (const [setting, path] of [
       [{ maxEntries: 0 }, 'promptCache.maxEntries'],

@@ -120,6 +120,28 @@ export function clearPromptCache(model: object): void {
   for (const entry of entries) release(entry.keyValues);
 }
 
+/**
+ * Bytes `model`'s cache entries hold (for the model manager's memory budget): 2 × layers × KV
+ * heads × head size × 4 bytes per cached token in float32.
+ */
+export function promptCacheBytes(model: object): number {
+  let bytes = 0;
+  for (const entry of stores.get(model) ?? []) {
+    for (const tensor of Object.values(entry.keyValues)) bytes += tensorBytes(tensor);
+  }
+  return bytes;
+}
+
+const elementBytes: Record<string, number> = { float16: 2, int8: 1, uint8: 1, float64: 8 };
+
+function tensorBytes(tensor: CacheTensor): number {
+  const { byteLength } = tensor.data as { byteLength?: unknown };
+  if (typeof byteLength === 'number') return byteLength;
+  // A GPU buffer has no data here: its size follows from the shape.
+  const elements = tensor.dims.reduce((product, size) => product * size, 1);
+  return elements * (elementBytes[tensor.type] ?? 4);
+}
+
 /** How many ids `cached` and `prompt` share from the start, leaving the prompt's last id to run. */
 function sharedLength(cached: BigInt64Array, prompt: BigInt64Array): number {
   const limit = Math.min(cached.length, prompt.length - 1);
