@@ -7,7 +7,10 @@
 //      it is exported),
 //   3. `tsc --noEmit` of the sample and of an import of every export under moduleResolution
 //      `bundler` and `nodenext`,
-//   4. each tarball carries LICENSE, README.md and package.json, and no test files or sources.
+//   4. each tarball carries LICENSE, README.md and package.json, and no test files or sources,
+//   5. the oldest major of the transformers.js peer range (3.x, installed beside 4.x under an npm
+//      alias) holds a conversation with the shipped model: tool call, answer, thanks, the prompt
+//      cache reused.
 // Runs after `pnpm build`, on the Node that runs it (CI runs it on each supported Node).
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
@@ -113,6 +116,8 @@ check('npm install the tarballs into a new app', () => {
       ...files,
       'zod@^4.1.0',
       '@huggingface/transformers@^4.0.0',
+      // The peer range's other major, for check 5 (its own onnxruntime-node comes along).
+      'transformers-v3@npm:@huggingface/transformers@^3.7.0',
       `typescript@${typescript}`,
       '@types/node@^20.19.0',
       // The optional peers (SDKs behind subpath exports), so every export type-checks.
@@ -211,6 +216,48 @@ check('the README sample (ESM) answers 12 * 7', () => {
     throw new Error(`exit ${result.status}: ${output}`);
   }
   return JSON.stringify(result.stdout.trim());
+});
+
+// 5. transformers.js 3: the provider passes a cache in the shape each major's generate() takes.
+writeFileSync(
+  join(app, 'transformers-v3.mjs'),
+  `import { readFileSync } from 'node:fs';
+import { responseToMessage } from '@tinyllm/core';
+import { createTransformers } from '@tinyllm/providers/transformers';
+const { version } = JSON.parse(readFileSync('node_modules/transformers-v3/package.json', 'utf8'));
+if (!version.startsWith('3.')) throw new Error('transformers-v3 is ' + version);
+const provider = createTransformers({ modelsDir: 'models', importLibrary: () => import('transformers-v3') });
+const model = provider('tiny-tool-qwen');
+const tools = [{ name: 'calculator', description: 'Evaluate an arithmetic expression',
+  parameters: { type: 'object', properties: { expression: { type: 'string' } }, required: ['expression'] } }];
+const messages = [{ role: 'user', content: 'what is 12 times 7?' }];
+const turn = async () => {
+  const response = await model.chat({ messages, tools, temperature: 0 });
+  messages.push(responseToMessage(response));
+  return response;
+};
+const call = await turn();
+if (call.toolCalls[0]?.arguments.expression !== '12 * 7') throw new Error('turn 1: ' + JSON.stringify(call.toolCalls));
+messages.push({ role: 'tool', toolCallId: call.toolCalls[0].id, toolName: 'calculator', content: '{"result":84}' });
+const answer = await turn();
+if (!/\\b84\\b/.test(answer.text)) throw new Error('turn 2: ' + answer.text);
+if (!(answer.usage.cachedInputTokens >= call.usage.inputTokens)) throw new Error('turn 2 cache: ' + JSON.stringify(answer.usage));
+messages.push({ role: 'user', content: 'thank you!' });
+const thanks = await turn();
+if (thanks.toolCalls.length > 0 || !thanks.text) throw new Error('turn 3: ' + JSON.stringify(thanks));
+await provider.dispose();
+console.log(version + ': ' + JSON.stringify([answer.text, thanks.text]) + ', turn 2 reused ' + answer.usage.cachedInputTokens + ' of ' + answer.usage.inputTokens + ' prompt tokens');
+`,
+);
+check("transformers.js 3 (the peer range's other major) holds a conversation", () => {
+  const result = spawnSync(process.execPath, ['transformers-v3.mjs'], {
+    cwd: app,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
+  if (result.status !== 0)
+    throw new Error(`exit ${result.status}: ${result.stdout}${result.stderr}`);
+  return result.stdout.trim();
 });
 
 if (failures > 0) {
