@@ -305,10 +305,10 @@ export function createModelManager(options: ModelManagerOptions = {}): ModelMana
       if (bytes === 0) continue;
       try {
         holder.loaded?.cache?.clear();
+        emit({ type: 'cache-clear', modelId: holder.modelId, cacheBytes: bytes });
       } catch {
         // A cache that fails to clear keeps counting; eviction is the next resort.
       }
-      emit({ type: 'cache-clear', modelId: holder.modelId, cacheBytes: bytes });
     }
   };
 
