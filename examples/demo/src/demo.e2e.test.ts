@@ -43,6 +43,9 @@ describe('npm run demo (no flags)', () => {
     expect(model?.provenance?.trainingMethod).toBe('sft');
     expect(model?.provenance?.trainingDataset).toBeTruthy();
     expect(stdout).toMatch(/registered tiny-tool-qwen: transformers:tiny-tool-qwen · method sft/);
+    // The multi-turn headline beside the single-turn metrics (training.json's eval_multiturn).
+    expect(stdout).toMatch(/tool_accuracy 1, .*multiturn_turn_accuracy 0\.9\d*/);
+    expect(model?.provenance?.evaluation?.['multiturn_follow-up_turn_accuracy']).toBeGreaterThan(0);
   });
 
   it('writes a training config that validates', () => {

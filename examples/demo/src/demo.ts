@@ -107,8 +107,13 @@ function describeRecord(record: ModelRecord): string {
   const parts = [`${record.provider}:${record.modelId}`];
   if (provenance?.trainingMethod) parts.push(`method ${provenance.trainingMethod}`);
   if (provenance?.trainingDataset) parts.push(`dataset ${provenance.trainingDataset}`);
+  // The single-turn accuracies and the multi-turn headline (the per-kind ones stay in the record).
   const metrics = Object.entries(provenance?.evaluation ?? {})
-    .filter(([key]) => key.endsWith('accuracy'))
+    .filter(
+      ([key]) =>
+        key.endsWith('accuracy') &&
+        (!key.startsWith('multiturn_') || key === 'multiturn_turn_accuracy'),
+    )
     .map(([key, value]) => `${key} ${value}`);
   if (metrics.length > 0) parts.push(metrics.join(', '));
   return parts.join(' · ');

@@ -57,6 +57,28 @@ describe('tinyModelRegistration', () => {
     expect(tinyModelRegistration(dir).provenance).not.toHaveProperty('baseModel');
   });
 
+  it("records the multi-turn figures prefixed multiturn_, each kind's accuracy included", () => {
+    const dir = modelFolder({
+      ...training,
+      eval_multiturn: {
+        set: 'eval/heldout-multiturn.jsonl',
+        turns: 569,
+        turn_accuracy: 0.9473,
+        by_kind: { first: { turns: 160, turn_accuracy: 1 }, 'follow-up': { turn_accuracy: 0.8 } },
+      },
+    });
+    const { evaluation } = tinyModelRegistration(dir).provenance!;
+    expect(evaluation).toEqual({
+      cases: 250,
+      tool_accuracy: 0.96,
+      answer_accuracy: 0.9,
+      multiturn_turns: 569,
+      multiturn_turn_accuracy: 0.9473,
+      multiturn_first_turn_accuracy: 1,
+      'multiturn_follow-up_turn_accuracy': 0.8,
+    });
+  });
+
   it('leaves evaluation out before the model was evaluated', () => {
     const registration = tinyModelRegistration(modelFolder({ ...training, eval: null }));
     expect(registration.provenance).not.toHaveProperty('evaluation');

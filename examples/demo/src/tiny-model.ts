@@ -18,6 +18,13 @@ export const trainingFileSchema = z.looseObject({
   parameters: z.number().optional(),
   /** Written by the evaluation run; numeric entries are the metrics. */
   eval: z.record(z.string(), z.unknown()).nullable().optional(),
+  /** `pnpm eval`'s multi-turn figures: every turn of the held-out conversations scored. */
+  eval_multiturn: z
+    .looseObject({
+      by_kind: z.record(z.string(), z.looseObject({ turn_accuracy: z.number() })).optional(),
+    })
+    .nullable()
+    .optional(),
 });
 export type TrainingFile = z.infer<typeof trainingFileSchema>;
 
@@ -41,12 +48,21 @@ export function readTrainingFile(modelDir: string): TrainingFile {
   return parsed.data;
 }
 
-/** Numeric top-level metrics of `eval` (nested breakdowns are left in the file). */
+/**
+ * Numeric top-level metrics of `eval`, and of `eval_multiturn` prefixed `multiturn_` with each
+ * kind of turn's accuracy: the names `@tinyllm/trainer`'s `evaluationRecord()` gives a model it
+ * trains, so versions compare on the same keys.
+ */
 export function evaluationMetrics(training: TrainingFile): Record<string, number> {
   const metrics: Record<string, number> = {};
-  for (const [key, value] of Object.entries(training.eval ?? {})) {
+  const add = (key: string, value: unknown) => {
     if (typeof value === 'number' && Number.isFinite(value)) metrics[key] = value;
-  }
+  };
+  for (const [key, value] of Object.entries(training.eval ?? {})) add(key, value);
+  const multi = training.eval_multiturn;
+  for (const [key, value] of Object.entries(multi ?? {})) add(`multiturn_${key}`, value);
+  for (const [kind, value] of Object.entries(multi?.by_kind ?? {}))
+    add(`multiturn_${kind}_turn_accuracy`, value.turn_accuracy);
   return metrics;
 }
 

@@ -42,6 +42,8 @@ Options:
   --alias NAME            alias to point at the model (default candidate)
   --base NAME             registry name or id of the base model (lineage)
   --eval FILE             evaluate on this eval JSONL before registering
+  --eval-conversations FILE
+                          also score every turn of these conversations (multi-turn eval JSONL)
   --eval-tools MODULE     module exporting the tools the eval calls (\`tools\` or default export)
   --eval-limit N          only the first N eval cases
   --json                  print the result as JSON
@@ -87,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
       base: { type: 'string' },
       eval: { type: 'string' },
       'eval-tools': { type: 'string' },
+      'eval-conversations': { type: 'string' },
       'eval-limit': { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -140,6 +143,11 @@ async function main(argv: string[]): Promise<number> {
     err(
       `Eval: tool ${result.metrics.tool_accuracy.toFixed(3)}, arguments ${result.metrics.argument_accuracy.toFixed(3)}, answer ${result.metrics.answer_accuracy.toFixed(3)}, no-tool ${result.metrics.no_tool_accuracy.toFixed(3)} (${result.metrics.cases} cases)`,
     );
+  const multi = result.multiTurnMetrics;
+  if (multi !== undefined)
+    err(
+      `Eval, multi-turn: turn ${multi.turn_accuracy.toFixed(3)} (${multi.turns} turns of ${multi.conversations} conversations), on a correct history ${multi.turn_accuracy_on_correct_history.toFixed(3)}, whole conversations ${multi.conversation_accuracy.toFixed(3)}`,
+    );
   if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   return 0;
 }
@@ -181,11 +189,16 @@ async function registerOptions(values: {
   eval?: string;
   'eval-tools'?: string;
   'eval-limit'?: string;
+  'eval-conversations'?: string;
 }): Promise<RegisterOptions | undefined> {
   if (values.registry === undefined) {
-    if (values.eval !== undefined || values.name !== undefined)
+    if (
+      values.eval !== undefined ||
+      values['eval-conversations'] !== undefined ||
+      values.name !== undefined
+    )
       throw new UsageError(
-        '--eval and --name need --registry (the metrics are stored with the model).',
+        '--eval, --eval-conversations and --name need --registry (the metrics are stored with the model).',
       );
     return undefined;
   }
@@ -196,13 +209,16 @@ async function registerOptions(values: {
     throw new UsageError('--registry needs --name (or --out, whose folder name is used).');
   const registry = createRegistry({ storage: createJsonFileStorage({ path: values.registry }) });
   let evaluation: RegisterOptions['evaluation'];
-  if (values.eval !== undefined) {
+  if (values.eval !== undefined || values['eval-conversations'] !== undefined) {
     if (values['eval-tools'] === undefined)
       throw new UsageError(
         '--eval needs --eval-tools MODULE: the tools the eval cases call, with implementations.',
       );
     evaluation = {
-      cases: values.eval,
+      ...(values.eval === undefined ? {} : { cases: values.eval }),
+      ...(values['eval-conversations'] === undefined
+        ? {}
+        : { conversations: values['eval-conversations'] }),
       tools: await loadTools(values['eval-tools']),
       ...(values['eval-limit'] === undefined
         ? {}

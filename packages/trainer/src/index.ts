@@ -29,7 +29,13 @@ export {
   type TrainingResult,
 } from './job';
 export { inspectDataset, type DatasetInfo } from './dataset';
-export { evaluateModelFolder, type EvaluationOptions } from './evaluate';
+export {
+  evaluateModel,
+  evaluateModelFolder,
+  evaluationRecord,
+  type EvaluationOptions,
+  type ModelEvaluation,
+} from './evaluate';
 export {
   modelsTrainedWith,
   registerTrainedModel,

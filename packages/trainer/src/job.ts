@@ -11,7 +11,7 @@ import {
   validateConfig,
   ConfigError,
 } from '@tinyllm/config-builder';
-import type { ToolUseMetrics } from '@tinyllm/core/eval';
+import type { ConversationMetrics, ToolUseMetrics } from '@tinyllm/core/eval';
 import type { ModelRecord, SavedConfig } from '@tinyllm/registry';
 import type { BackendResult, BackendRunInput, LoraSettings, TrainingBackend } from './backend';
 import { type DatasetInfo, inspectDataset } from './dataset';
@@ -78,6 +78,7 @@ export interface TrainingResult {
   model?: ModelRecord;
   savedConfig?: SavedConfig;
   metrics?: ToolUseMetrics;
+  multiTurnMetrics?: ConversationMetrics;
   alias?: string;
 }
 

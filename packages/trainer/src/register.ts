@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { TrainingConfig } from '@tinyllm/config-builder';
 import { TinyLLMError } from '@tinyllm/core';
-import type { ToolUseMetrics } from '@tinyllm/core/eval';
+import type { ConversationMetrics, ToolUseMetrics } from '@tinyllm/core/eval';
 import type { ModelRecord, RegisterModelInput, Registry, SavedConfig } from '@tinyllm/registry';
 import type { BackendResult } from './backend';
 import type { DatasetInfo } from './dataset';
 import { TrainerError } from './errors';
-import { type EvaluationOptions, evaluateModelFolder } from './evaluate';
+import { type EvaluationOptions, evaluateModel, evaluationRecord } from './evaluate';
 
 /** The part of a registry a job writes to (a full `Registry` fits). */
 export interface TrainerRegistry {
@@ -46,7 +46,10 @@ export interface RegisterOptions {
 export interface Registration {
   model: ModelRecord;
   savedConfig: SavedConfig;
+  /** Single-turn metrics, when the evaluation had cases. */
   metrics?: ToolUseMetrics;
+  /** Multi-turn metrics (every turn scored), when the evaluation had conversations. */
+  multiTurnMetrics?: ConversationMetrics;
   /** `family@alias`, when an alias was set. */
   alias?: string;
 }
@@ -67,10 +70,10 @@ export async function registerTrainedModel(input: {
   const { registry } = options;
   try {
     const base = await resolveBaseModel(options, config, { registerFolder: true });
-    const metrics =
+    const measured =
       options.evaluation === undefined || result.format !== 'onnx'
-        ? undefined
-        : await evaluateModelFolder(result.outputDir, options.evaluation);
+        ? {}
+        : await evaluateModel(result.outputDir, options.evaluation);
     const savedConfig = await registry.configs.save({
       name: options.configName ?? `${options.name}-config`,
       description: `Trained ${options.name} on ${dataset.name}.`,
@@ -79,9 +82,7 @@ export async function registerTrainedModel(input: {
       replace: true,
     });
     await registry.configs.markUsed(savedConfig.id);
-    const evaluation: Record<string, number> = {};
-    for (const [key, value] of Object.entries(metrics ?? {}))
-      if (typeof value === 'number' && Number.isFinite(value)) evaluation[key] = value;
+    const evaluation = evaluationRecord(measured);
     if (result.finalLoss !== undefined) evaluation['train_loss'] = result.finalLoss;
     if (result.evalLoss !== undefined) evaluation['eval_loss'] = result.evalLoss;
     const provenance: RegisterModelInput['provenance'] = {
@@ -119,7 +120,8 @@ export async function registerTrainedModel(input: {
     return {
       model,
       savedConfig,
-      ...(metrics === undefined ? {} : { metrics }),
+      ...(measured.singleTurn === undefined ? {} : { metrics: measured.singleTurn }),
+      ...(measured.multiTurn === undefined ? {} : { multiTurnMetrics: measured.multiTurn }),
       ...(alias === undefined ? {} : { alias }),
     };
   } catch (error) {

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseConfig } from '@tinyllm/config-builder';
 import { createRouter, runTools, toToolDefinition } from '@tinyllm/core';
-import type { ToolUseMetrics } from '@tinyllm/core/eval';
+import type { ConversationMetrics, ToolUseMetrics } from '@tinyllm/core/eval';
 import { tinyTools } from '@tinyllm/example-tools';
 import { createModelFromSettings } from '@tinyllm/providers';
 import { createTransformers } from '@tinyllm/providers/transformers';
@@ -49,6 +49,7 @@ describe.skipIf(!python.ok)(
     let baseMetrics: ToolUseMetrics;
     let result: {
       metrics: ToolUseMetrics;
+      multiTurnMetrics: ConversationMetrics;
       model: { id: string };
       savedConfig: { id: string };
       alias?: string;
@@ -74,6 +75,13 @@ describe.skipIf(!python.ok)(
         }
         const evalFile = join(root, 'eval.jsonl');
         writeFileSync(evalFile, `${[...byKind.values()].flat().join('\n')}\n`);
+        // And the first 6 held-out conversations, every turn scored.
+        const conversationsFile = join(root, 'conversations.jsonl');
+        const conversations = readFileSync(join(tinyModel, 'eval/heldout-multiturn.jsonl'), 'utf8')
+          .trim()
+          .split('\n')
+          .slice(0, 6);
+        writeFileSync(conversationsFile, `${conversations.join('\n')}\n`);
         baseMetrics = await evaluateModelFolder(tinyModel, { cases: evalFile, tools: tinyTools });
 
         // The guide's steps 1 and 2, run in a folder laid out like the repository.
@@ -104,6 +112,10 @@ describe.skipIf(!python.ok)(
         const evalIndex = trainArgs.indexOf('--eval') + 1;
         expect(existsSync(join(root, trainArgs[evalIndex]!)), "the guide's eval file").toBe(true);
         trainArgs[evalIndex] = evalFile;
+        const conversationsIndex = trainArgs.indexOf('--eval-conversations') + 1;
+        expect(conversationsIndex, "the guide's conversations flag").toBeGreaterThan(0);
+        expect(existsSync(join(root, trainArgs[conversationsIndex]!))).toBe(true);
+        trainArgs[conversationsIndex] = conversationsFile;
         const started = performance.now();
         const trained = spawnSync(process.execPath, [trainCli, ...trainArgs, '--json'], {
           encoding: 'utf8',
@@ -141,8 +153,14 @@ describe.skipIf(!python.ok)(
           evaluation: {
             tool_accuracy: result.metrics.tool_accuracy,
             no_tool_accuracy: result.metrics.no_tool_accuracy,
+            multiturn_turn_accuracy: result.multiTurnMetrics.turn_accuracy,
+            multiturn_first_turn_accuracy: result.multiTurnMetrics.by_kind.first!.turn_accuracy,
           },
         });
+        expect(result.multiTurnMetrics).toMatchObject({ conversations: 6, errors: 0 });
+        expect(trained.stderr).toMatch(
+          /Eval, multi-turn: turn [\d.]+ \(\d+ turns of 6 conversations\)/,
+        );
         const saved = await reopened.configs.get(result.savedConfig.id);
         expect(saved.config).toEqual(
           parseConfig(readFileSync(join(root, 'config.json'), 'utf8')).config,
