@@ -138,11 +138,12 @@ export async function registerTrainedModel(input: {
 /**
  * The base model's record, by name or id. Missing, it is registered from the config's local
  * model folder when the folder has the base model's name (so a fresh registry gets lineage
- * without a separate step; a misspelt name is still an error). Before training, the job calls
+ * without a separate step; a misspelt name is still an error), scored by the same evaluation as
+ * the fine-tuned model, so the two compare on the same cases. Before training, the job calls
  * this with `registerFolder: false` so a wrong `baseModel` fails before minutes of training.
  */
 export async function resolveBaseModel(
-  options: Pick<RegisterOptions, 'registry' | 'baseModel'>,
+  options: Pick<RegisterOptions, 'registry' | 'baseModel' | 'evaluation'>,
   config: TrainingConfig,
   { registerFolder }: { registerFolder: boolean },
 ): Promise<ModelRecord | undefined> {
@@ -155,6 +156,10 @@ export async function resolveBaseModel(
     const isLocalFolder = basename(folder) === baseModel && existsSync(join(folder, 'config.json'));
     if (!TinyLLMError.hasCode(error, 'NOT_FOUND') || !isLocalFolder) throw error;
     if (!registerFolder) return undefined;
+    const evaluation =
+      options.evaluation === undefined
+        ? {}
+        : evaluationRecord(await evaluateModel(folder, options.evaluation));
     return registry.models.register({
       name: baseModel,
       description: `Base model of fine-tuning runs, registered from ${folder}.`,
@@ -162,6 +167,7 @@ export async function resolveBaseModel(
       baseUrl: dirname(folder),
       modelId: baseModel,
       tags: ['base'],
+      ...(Object.keys(evaluation).length === 0 ? {} : { provenance: { evaluation } }),
     });
   }
 }

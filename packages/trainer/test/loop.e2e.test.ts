@@ -34,6 +34,7 @@ const repo = resolve(import.meta.dirname, '../../..');
 const tinyModel = join(repo, 'models/tiny-tool-qwen');
 const configCli = join(repo, 'packages/config-builder/dist/cli.js');
 const trainCli = join(repo, 'packages/trainer/dist/cli.js');
+const registryCli = join(repo, 'packages/registry/bin/tinyllm-registry.js');
 
 const python = await provisionPython();
 if (!python.ok) console.warn(`Skipping the training loop test: ${python.reason}`);
@@ -161,6 +162,22 @@ describe.skipIf(!python.ok)(
         expect(trained.stderr).toMatch(
           /Eval, multi-turn: turn [\d.]+ \(\d+ turns of 6 conversations\)/,
         );
+        // The guide's comparison before promoting: the base and the candidate side by side.
+        const compare = commands.find(
+          (command) => command[1] === 'tinyllm-registry' && command[2] === 'compare',
+        )!;
+        expect(compare, 'the guide has the compare command').toBeDefined();
+        const compared = spawnSync(process.execPath, [registryCli, ...compare.slice(2)], {
+          cwd: root,
+          encoding: 'utf8',
+        });
+        expect(compared.status, compared.stderr).toBe(0);
+        const rows = compared.stdout.trimEnd().split('\n');
+        expect(rows[0]).toBe('\ttiny-tool-qwen\ttiny-tools-ft');
+        // The base was registered from its folder and scored on the same cases and conversations.
+        for (const key of ['tool_accuracy', 'multiturn_turn_accuracy'])
+          expect(rows.find((row) => row.startsWith(`${key}\t`))).toMatch(/^\S+\t[\d.]+\t[\d.]+$/);
+        expect(base.provenance?.evaluation?.multiturn_turns).toBe(result.multiTurnMetrics.turns);
         const saved = await reopened.configs.get(result.savedConfig.id);
         expect(saved.config).toEqual(
           parseConfig(readFileSync(join(root, 'config.json'), 'utf8')).config,

@@ -200,6 +200,43 @@ describe('tinyllm-registry (built dist/cli.js)', () => {
         expect((await run('usage', 'tiny-tools-v2', '--registry', registry)).stdout).toContain(
           'requests 1, errors 0, tokens 12 in (8 cached) / 25 out',
         );
+
+        // Before a promotion: production against a fine-tuned candidate, side by side.
+        const trainer = createRegistry({ storage: createJsonFileStorage({ path: registry }) });
+        await trainer.models.register({
+          name: 'tiny-tools-ft',
+          provider: 'transformers',
+          modelId: 'tiny-tools-ft',
+          provenance: { evaluation: { tool_accuracy: 1, multiturn_turn_accuracy: 0.9473 } },
+        });
+        await trainer.close();
+        const compared = await run(
+          'compare',
+          'tiny-tools@production',
+          'tiny-tools-ft',
+          '--registry',
+          registry,
+        );
+        expect(compared.code).toBe(0);
+        const rows = compared.stdout.trimEnd().split('\n');
+        expect(rows[0]).toBe('\ttiny-tools-v2\ttiny-tools-ft');
+        expect(rows).toContain('tool_accuracy\t-\t1');
+        expect(rows).toContain('multiturn_turn_accuracy\t-\t0.947');
+        expect(rows).toContain('usage: requests\t1\t0');
+        expect(rows).toContain('usage: cached input tokens\t8\t0');
+        const comparedJson = JSON.parse(
+          (await run('compare', 'tiny-tools-v2', 'tiny-tools-ft', '--registry', registry, '--json'))
+            .stdout,
+        );
+        expect(comparedJson.models[1]).toMatchObject({
+          name: 'tiny-tools-ft',
+          evaluation: { multiturn_turn_accuracy: 0.9473 },
+          usage: { requests: 0 },
+        });
+        const one = await run('compare', 'tiny-tools-ft', '--registry', registry);
+        expect(one.code).toBe(2);
+        expect(one.stderr).toContain('compare takes two models or more.');
+        expect((await run('delete', 'tiny-tools-ft', '--registry', registry)).code).toBe(0);
       }
 
       const missing = await run('info', 'nope', '--registry', registry);

@@ -10,6 +10,7 @@ import { TinyLLMError } from '@tinyllm/core';
 import { type Registry, createRegistry } from '../registry';
 import type { ModelRecord } from '../records';
 import type { StorageAdapter } from '../storage/types';
+import { compareModels, formatComparison } from './compare';
 
 export const usage = `Usage: tinyllm-registry <command> [options]
 
@@ -22,6 +23,8 @@ Commands:
                                                   (default: what name@candidate points to, else name)
   usage <model> [--since ISO] [--until ISO] [--bucket hour|day]
                                                   Usage stats, or a time series with --bucket
+  compare <model> <model>... [--since ISO] [--until ISO]
+                                                  Models side by side: eval metrics and usage
   delete <model>                                  Delete a model
 
 A model is an id, a name, or name@alias (e.g. qwen-tools@production).
@@ -202,6 +205,17 @@ async function runCommand(
         stats,
         `requests ${stats.requests}, errors ${stats.errors}, tokens ${stats.tokens.input} in${stats.tokens.cachedInput > 0 ? ` (${stats.tokens.cachedInput} cached)` : ''} / ${stats.tokens.output} out, latency p50 ${formatNumber(stats.latencyMs.p50)} ms, p95 ${formatNumber(stats.latencyMs.p95)} ms`,
       );
+      return;
+    }
+    case 'compare': {
+      if (positionals.length < 2) throw new UsageError('compare takes two models or more.');
+      const since = text('since');
+      const until = text('until');
+      const models = await compareModels(registry, positionals, {
+        ...(since === undefined ? {} : { since }),
+        ...(until === undefined ? {} : { until }),
+      });
+      print({ models }, formatComparison(models));
       return;
     }
     case 'delete': {
