@@ -172,6 +172,7 @@ describe.skipIf(!python.ok)(
           encoding: 'utf8',
         });
         expect(compared.status, compared.stderr).toBe(0);
+        console.log(`loop: tinyllm-registry compare\n${compared.stdout}`);
         const rows = compared.stdout.trimEnd().split('\n');
         expect(rows[0]).toBe('\ttiny-tool-qwen\ttiny-tools-ft');
         // The base was registered from its folder and scored on the same cases and conversations.

@@ -32,12 +32,15 @@ export async function compareModels(
   );
 }
 
+// Three significant digits below 10 (accuracies, a small loss), one decimal above (latencies).
 const metric = (value: number | undefined | null) =>
   value === undefined || value === null
     ? '-'
     : Number.isInteger(value)
       ? String(value)
-      : value.toFixed(Math.abs(value) < 10 ? 3 : 1);
+      : Math.abs(value) < 10
+        ? String(Number(value.toPrecision(3)))
+        : value.toFixed(1);
 
 /** A tab-separated table: a row per metric (any model's, in first-seen order), a column per model. */
 export function formatComparison(models: ComparedModel[]): string {
