@@ -95,7 +95,8 @@ form.addEventListener('submit', async (submit) => {
         bubble.dataset.deltas = '0';
       } else if (event.type === 'finish') {
         const seconds = (event.timings.totalMs / 1000).toFixed(2);
-        add('usage', event.usage.outputTokens + ' tokens, first after ' + Math.round(event.timings.timeToFirstTokenMs ?? 0) + ' ms, ' + seconds + ' s');
+        const cached = event.usage.cachedInputTokens ? ' (' + event.usage.cachedInputTokens + ' cached)' : '';
+        add('usage', event.usage.inputTokens + ' in' + cached + ' + ' + event.usage.outputTokens + ' out tokens, first after ' + Math.round(event.timings.timeToFirstTokenMs ?? 0) + ' ms, ' + seconds + ' s');
       }
     }
     messages.push({ role: 'assistant', content: bubble.textContent });

@@ -82,6 +82,10 @@ describe('a conversation with the tiny model in the web chat', () => {
     const double = await say('double that');
     expect(double.calls).toEqual(['calculator({"expression":"84 * 2"}) → {"result":168}']);
     expect(double.answer).toContain('168');
+    // The local model continued from its KV cache of the first turn (prompt caching).
+    const usage = (await page.locator('.usage').last().textContent()) ?? '';
+    const [, input, cached] = /^(\d+) in \((\d+) cached\) \+ \d+ out tokens/.exec(usage) ?? [];
+    expect(Number(cached), usage).toBeGreaterThan(Number(input) / 2);
 
     const paris = await say("what's the weather in Paris?");
     expect(paris.calls).toEqual([
