@@ -212,7 +212,7 @@ async function registerOptions(values: {
   if (values.eval !== undefined || values['eval-conversations'] !== undefined) {
     if (values['eval-tools'] === undefined)
       throw new UsageError(
-        '--eval needs --eval-tools MODULE: the tools the eval cases call, with implementations.',
+        '--eval and --eval-conversations need --eval-tools MODULE: the tools the eval cases call, with implementations.',
       );
     evaluation = {
       ...(values.eval === undefined ? {} : { cases: values.eval }),
