@@ -6,7 +6,8 @@
 //   2. require() of every export of every package from CommonJS (each exported class named as
 //      it is exported),
 //   3. `tsc --noEmit` of the sample and of an import of every export under moduleResolution
-//      `bundler` and `nodenext`,
+//      `bundler` and `nodenext`, with the workspace's TypeScript and with the newest one (what
+//      `npm install typescript` gives a new app today),
 //   4. each tarball carries LICENSE, README.md and package.json, and no test files or sources,
 //   5. the oldest major of the transformers.js peer range (3.x, installed beside 4.x under an npm
 //      alias) holds a conversation with the shipped model: tool call, answer, thanks, the prompt
@@ -119,6 +120,8 @@ check('npm install the tarballs into a new app', () => {
       // The peer range's other major, for check 5 (its own onnxruntime-node comes along).
       'transformers-v3@npm:@huggingface/transformers@^3.7.0',
       `typescript@${typescript}`,
+      // The newest TypeScript, under an npm alias: a new app gets it, whatever the workspace pins.
+      'typescript-latest@npm:typescript@latest',
       '@types/node@^20.19.0',
       // The optional peers (SDKs behind subpath exports), so every export type-checks.
       ...peers,
@@ -202,6 +205,13 @@ check('tsc --noEmit, moduleResolution bundler', () => {
 check('tsc, moduleResolution nodenext (then run below)', () => {
   run(process.execPath, [tsc, '-p', 'tsconfig.nodenext.json'], app);
 });
+const tscLatest = join(app, 'node_modules', 'typescript-latest', 'bin', 'tsc');
+for (const config of ['tsconfig.bundler.json', 'tsconfig.nodenext.json']) {
+  check(`newest tsc --noEmit, ${config}`, () => {
+    run(process.execPath, [tscLatest, '-p', config, '--noEmit'], app);
+    return run(process.execPath, [tscLatest, '--version'], app).trim();
+  });
+}
 check('CommonJS require() of every export', () =>
   run(process.execPath, ['every-export.cjs'], app).trim(),
 );
