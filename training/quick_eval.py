@@ -19,10 +19,12 @@ p.add_argument("--train-examples", type=int, default=60000)
 p.add_argument("--limit", type=int, default=40)
 p.add_argument("--stride", type=int, default=1)
 p.add_argument("--dev", action="store_true", help="score the dev-only frames (tooldata.dev_cases), not eval/heldout.jsonl")
-p.add_argument("--probe", choices=["calc", "convert", "weather", "notool", "cities"], default=None,
+p.add_argument("--probe", choices=["calc", "convert", "weather", "notool", "cities", "fixed-op"], default=None,
                help="score fresh training-distribution cases of one kind (data v5, another seed): how well a skill is "
                     "learnt, e.g. copying unseen names, apart from phrasing; 'cities': weather requests about the real "
-                    "city names of tooldata.PROBE_CITIES, which no training, dev or held-out list has")
+                    "city names of tooldata.PROBE_CITIES, which no training, dev or held-out list has; 'fixed-op': "
+                    "six calculations, each followed by ten training wordings of double, half and triple (60 replies): "
+                    "which operation the model writes for each word")
 p.add_argument("--dev-n", type=int, default=80, help="number of dev cases (tooldata.dev_cases)")
 p.add_argument("--without-tools", action="store_true",
                help="prompt without the tool list (as an app that passes no tools would): only no-tool cases can pass")
@@ -35,6 +37,8 @@ p.add_argument("--multi", choices=["dev", "held", "train"], default=None,
                help="score conversations turn by turn, the model's own replies fed back: dev = tooldata.dev_multiturn_cases "
                     "(checkpoint choice), held = eval/heldout-multiturn.jsonl of --model-dir, train = "
                     "tooldata.train_multiturn_cases (training wordings, --dev-seed as its seed)")
+p.add_argument("--train-version", type=int, default=17,
+               help="with --multi train: the data version whose generator draws the conversations (13-17)")
 p.add_argument("--dpo-out", default=None,
                help="with --multi: write a DPO pair (finetune.py's format) for each wrong assistant message: the "
                     "reference message chosen, the model's rejected; the reference history is fed back instead "
@@ -158,9 +162,33 @@ def dpo_pairs(msgs, e, name, cargs, final, added, first, pairs):
     return msgs, ref, e["referenceAnswer"]
 
 
+if a.probe == "fixed-op":
+    firsts = [("what is 12 * 7?", "12 * 7", 84), ("what is 45 + 19?", "45 + 19", 64), ("compute 300 / 4", "300 / 4", 75),
+              ("how much is 1250 - 380?", "1250 - 380", 870), ("what's 33 * 21?", "33 * 21", 693),
+              ("calculate 9 + 8", "9 + 8", 17)]
+    wordings = {"double that": "* 2", "now double it": "* 2", "twice that?": "* 2", "double it please": "* 2",
+                "half of that?": "/ 2", "halve it": "/ 2", "what's half of that?": "/ 2",
+                "triple that": "* 3", "three times that?": "* 3", "make it triple": "* 3"}
+    right = 0
+    for w, want in wordings.items():
+        got = {}
+        for q, expr, R in firsts:
+            msgs = [{"role": "user", "content": q},
+                    {"role": "assistant", "content": "",
+                     "tool_calls": [{"function": {"name": "calculator", "arguments": {"expression": expr}}}]},
+                    {"role": "tool", "content": td.to_json_compact({"result": R})},
+                    {"role": "assistant", "content": f"{expr} = {R}."}, {"role": "user", "content": w}]
+            out = greedy(td.render_chat(msgs, td.TOOLS, True))
+            call = re.search(r'"expression": "([^"]*)"', out)
+            op = call.group(1)[len(str(R)) + 1:] if call and call.group(1).startswith(f"{R} ") else "other"
+            got[op] = got.get(op, 0) + 1
+            right += op == want
+        print(f"{w:<22} want {want}: {got}")
+    print(f"fixed-operand probe: {right} of {len(firsts) * len(wordings)} right")
+    sys.exit(0)
 if a.multi:
     convs = (td.dev_multiturn_cases(a.dev_n, seed=a.dev_seed) if a.multi == "dev" else
-             td.train_multiturn_cases(a.dev_n, seed=a.dev_seed) if a.multi == "train" else
+             td.train_multiturn_cases(a.dev_n, seed=a.dev_seed, version=a.train_version) if a.multi == "train" else
              [json.loads(l) for l in open(os.path.join(a.model_dir, "eval/heldout-multiturn.jsonl"))])[::a.stride][:a.limit]
     pairs = [] if a.dpo_out else None
     by_kind, tot = {}, [0, 0, 0, 0, 0]  # turns, tool, args (of tool turns), tool turns, answer

@@ -1530,12 +1530,15 @@ def dev_multiturn_cases(n=80, seed=8642):
     return multiturn_cases(n, seed, "dev", DevGen(seed))
 
 
-def train_multiturn_cases(n, seed):
-    """Conversations of the training distribution (data v17, as train_tiny_tool_model.py --data-version 17 draws
-    them, another seed): to find the model's own mistakes on wordings it was trained on (quick_eval.py --dpo-out)."""
+def train_multiturn_cases(n, seed, version=17):
+    """Conversations of the training distribution (data v17 by default, or `version` 13-17, as
+    train_tiny_tool_model.py --data-version draws them, another seed): to find the model's own mistakes on
+    wordings it was trained on (quick_eval.py --dpo-out), or how well it fits its own data."""
+    assert 13 <= version <= 17, version
     base = TrainGen(seed, noise=True, names=True, v5=True, v6=True, unknown_city_frac=0.6,
                     mix={"calc": 0.22, "convert": 0.22, "weather": 0.4, "notool": 0.16})
-    cg = ConvGen(base, "train", extra=v10_extra(), v10=True, v11=True, v13=True, v14=True, v15=True, v16=True, v17=True)
+    cg = ConvGen(base, "train", extra=v10_extra(), v10=True, v11=True, v13=True, v14=version >= 14,
+                 v15=version >= 15, v16=version >= 16, v17=version >= 17)
     return multiturn_cases(n, seed, "train", base, cg)
 
 
