@@ -62,15 +62,16 @@ def training_frame_words():
 def extend(tok, words):
     """Appends the merges that build each word whole (with and without a leading space); returns the new tokens."""
     merges, vocab = list(tok.merges), dict(tok.vocab)
-    new_tokens = []
+    known, new_tokens = set(merges), []
     for word in words:
         for form in (word, " " + word):
             (piece,) = pretokenize(form, tok.split)
             sym = ByteBPE(merges, vocab, tok.split_regex).bpe(piece)
             while len(sym) > 1:
                 a, b = sym[0], sym[1]
-                if (a, b) not in set(merges):
+                if (a, b) not in known:
                     merges.append((a, b))
+                    known.add((a, b))
                 if a + b not in vocab:
                     vocab[a + b] = len(vocab)
                     new_tokens.append(a + b)
